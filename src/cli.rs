@@ -1,0 +1,104 @@
+//! Command-line flags, parsed once into typed options (clap). No model logic here.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::commands::{Progress, RunOptions};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "hjemsim",
+    version,
+    about = "Agent-based simulator of youth homelessness policy in Denmark",
+    long_about = "hjemsim follows every young person aged 18-29 in Denmark, month by month, through \
+                  housing, risk, homelessness and housing offers, under policies declared in \
+                  scenario files.\n\nExit codes: 0 ok, 1 run or I/O failure, 2 invalid input or usage."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<ProgressArg> for Progress {
+    fn from(p: ProgressArg) -> Progress {
+        match p {
+            ProgressArg::Auto => Progress::Auto,
+            ProgressArg::Always => Progress::Always,
+            ProgressArg::Never => Progress::Never,
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Simulate a scenario and write monthly.csv, pit_counts.csv, summary.csv, manifest.json.
+    #[command(after_help = "Example:\n  hjemsim run scenarios/baseline.toml --replicates 4 --threads 2 \\\n      --set allocation.offer_acceptance=0.9 --out output/")]
+    Run {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Replicates (overrides run.replicates).
+        #[arg(long)]
+        replicates: Option<u32>,
+        /// Master seed (overrides run.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads; 0 = one per core. Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Output folder; the run writes to OUT/<scenario name>/.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        /// Override one scenario value, e.g. `--set run.scale=0.1`; repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Progress bar: on a terminal (auto), always, or never.
+        #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+        progress: ProgressArg,
+    },
+    /// Check scenario files without running them; exit 0 if all are valid, 2 if not.
+    #[command(after_help = "Example:\n  hjemsim validate scenarios/baseline.toml scenarios/benchmarks/*.toml")]
+    Validate {
+        /// Scenario files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of scenario files (for editors; committed as scenarios/scenario.schema.json).
+    #[command(after_help = "Example:\n  hjemsim schema > scenarios/scenario.schema.json")]
+    Schema,
+}
+
+impl Command {
+    /// Turns `run` flags into options; `--replicates` and `--seed` become `--set`s so that they
+    /// are validated like the file and recorded in the manifest.
+    pub fn run_options(
+        scenario: PathBuf,
+        replicates: Option<u32>,
+        seed: Option<u64>,
+        threads: usize,
+        out: PathBuf,
+        mut sets: Vec<String>,
+        progress: ProgressArg,
+    ) -> RunOptions {
+        if let Some(r) = replicates {
+            sets.push(format!("run.replicates={r}"));
+        }
+        if let Some(s) = seed {
+            sets.push(format!("run.seed={s}"));
+        }
+        RunOptions {
+            scenario,
+            sets,
+            threads,
+            out,
+            progress: progress.into(),
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! What each subcommand does, as plain library calls with typed options. `main.rs` only parses
+//! flags into these options and maps errors to exit codes.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::data::load_municipalities;
+use crate::engine::run_replicates;
+use crate::error::Error;
+use crate::model::Setup;
+use crate::output::manifest::{InputFile, Manifest, Runtime, git_revision, target};
+use crate::output::run::RunWriter;
+use crate::output::{OutputError, digest_file};
+use crate::scenario::{Resolved, load};
+
+/// Whether to draw progress bars.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Progress {
+    /// On a terminal only.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Options of `hjemsim run`.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub scenario: PathBuf,
+    /// `--set key=value` overrides, applied in order (`--replicates` and `--seed` become sets).
+    pub sets: Vec<String>,
+    /// 0 = all cores.
+    pub threads: usize,
+    pub out: PathBuf,
+    pub progress: Progress,
+}
+
+/// What a finished run reports back.
+#[derive(Clone, Debug)]
+pub struct RunReport {
+    pub dir: PathBuf,
+    pub replicates: u32,
+    pub agent_months: u64,
+    pub wall_seconds: f64,
+}
+
+/// Loads a scenario and its data, without running anything.
+pub fn prepare(path: &Path, sets: &[String]) -> Result<(Resolved, Setup), Error> {
+    let resolved = load(path, sets)?;
+    let municipalities = load_municipalities(&resolved.municipalities_path)?;
+    let setup = Setup::new(resolved.scenario.clone(), municipalities);
+    Ok((resolved, setup))
+}
+
+fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Threads {
+            threads,
+            message: e.to_string(),
+        })
+}
+
+fn progress_bar(progress: Progress, len: u64, label: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    let visible = match progress {
+        Progress::Always => true,
+        Progress::Never => false,
+        Progress::Auto => std::io::stderr().is_terminal(),
+    };
+    if !visible {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} months (ETA {eta})",
+        )
+        .expect("valid template"),
+    );
+    bar.set_message(label.to_string());
+    bar
+}
+
+/// `hjemsim run`: simulates a scenario and writes `<out>/<name>/`.
+pub fn run(opts: &RunOptions) -> Result<RunReport, Error> {
+    // Everything that can be wrong with the input is found before anything is written.
+    let (resolved, setup) = prepare(&opts.scenario, &opts.sets)?;
+    let scenario = &setup.scenario;
+    let pool = thread_pool(opts.threads)?;
+    let started = Instant::now();
+    let replicates = scenario.run.replicates;
+    let months = setup.params.months() as u64;
+    let bar = progress_bar(
+        opts.progress,
+        months * replicates as u64,
+        &format!("{} x {replicates}", scenario.name),
+    );
+    let final_dir = opts.out.join(&scenario.name);
+    let names = setup.municipalities.iter().map(|m| m.name.clone()).collect();
+    let mut writer = RunWriter::new(&final_dir, &scenario.name, scenario.run.scale, names)?;
+    let mut agent_months = 0u64;
+    let on_month = || bar.inc(1);
+    pool.install(|| {
+        run_replicates(&setup, scenario.run.seed, replicates, &on_month, |r| {
+            agent_months += r
+                .months
+                .iter()
+                .map(|(_, c)| c.iter().map(|x| x.population_start).sum::<u64>())
+                .sum::<u64>();
+            writer.write_replicate(&r)
+        })
+    })?;
+    bar.finish_and_clear();
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let threads = pool.current_num_threads();
+    let dir = writer.finish(|staging| {
+        write_manifest(staging, &resolved, &setup, threads, wall_seconds, agent_months)
+    })?;
+    Ok(RunReport {
+        dir,
+        replicates,
+        agent_months,
+        wall_seconds,
+    })
+}
+
+fn describe(path: &Path) -> Result<InputFile, OutputError> {
+    let bytes = std::fs::metadata(path)
+        .map_err(|e| OutputError::new(format!("reading {}", path.display()), e))?
+        .len();
+    Ok(InputFile {
+        path: path.display().to_string(),
+        blake3: digest_file(path)?,
+        bytes,
+    })
+}
+
+fn write_manifest(
+    staging: &Path,
+    resolved: &Resolved,
+    setup: &Setup,
+    threads: usize,
+    wall_seconds: f64,
+    agent_months: u64,
+) -> Result<(), OutputError> {
+    let mut inputs = Vec::new();
+    for f in &resolved.files {
+        inputs.push(describe(f)?);
+    }
+    inputs.push(describe(&resolved.municipalities_path)?);
+    let mut outputs = Vec::new();
+    for name in ["monthly.csv", "pit_counts.csv", "summary.csv"] {
+        let mut d = describe(&staging.join(name))?;
+        d.path = name.to_string();
+        outputs.push(d);
+    }
+    let s = &setup.scenario;
+    let manifest = Manifest {
+        hjemsim_version: env!("CARGO_PKG_VERSION"),
+        git_revision: git_revision(),
+        target: target(),
+        scenario: s.clone(),
+        inputs,
+        sets: resolved.sets.clone(),
+        seed: s.run.seed,
+        replicates: s.run.replicates,
+        scale: s.run.scale,
+        first_simulated_month: setup.params.first_month.to_string(),
+        report_start: setup.params.report_start.to_string(),
+        report_end: setup.params.end.to_string(),
+        outputs,
+        runtime: Runtime {
+            threads,
+            wall_seconds,
+            agent_months,
+        },
+    };
+    let mut json = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
+    json.push('\n');
+    let path = staging.join("manifest.json");
+    std::fs::write(&path, json).map_err(|e| OutputError::new(format!("writing {}", path.display()), e))
+}
+
+/// `hjemsim validate`: checks each file; returns one line per file and whether all were valid.
+pub fn validate(files: &[PathBuf]) -> (Vec<String>, bool) {
+    let mut lines = Vec::new();
+    let mut ok = true;
+    for f in files {
+        match prepare(f, &[]) {
+            Ok((_, setup)) => lines.push(format!(
+                "ok: {} (scenario `{}`, {} municipalities, {} replicates, {} to {})",
+                f.display(),
+                setup.scenario.name,
+                setup.municipalities.len(),
+                setup.scenario.run.replicates,
+                setup.scenario.run.start,
+                setup.scenario.run.end
+            )),
+            Err(e) => {
+                ok = false;
+                lines.push(format!("error: {e}"));
+            }
+        }
+    }
+    (lines, ok)
+}

@@ -1,0 +1,146 @@
+//! Input data: the municipality table. A user can replace the CSV with a newer Statistics
+//! Denmark extract without touching code, as long as the columns stay.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// One municipality (kommune).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Municipality {
+    pub name: String,
+    pub region: String,
+    /// All residents.
+    pub population: u32,
+    /// Residents aged 18-29.
+    pub population_18_29: u32,
+    /// Student and youth homes (kollegier and ungdomsboliger).
+    pub student_homes: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Row {
+    municipality: String,
+    region: String,
+    population: u32,
+    population_18_29: u32,
+    student_homes: u32,
+    #[allow(dead_code)]
+    source: String,
+}
+
+/// Why the municipality table could not be read. Invalid input (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("{path}: cannot read municipality table: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    Row {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+}
+
+/// Reads and checks the municipality table.
+pub fn load_municipalities(path: &Path) -> Result<Vec<Municipality>, DataError> {
+    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
+    let mut out: Vec<Municipality> = Vec::new();
+    for row in reader.deserialize::<Row>() {
+        let row = row.map_err(|e| DataError::Row {
+            path: path.to_path_buf(),
+            line: e.position().map_or(0, |p| p.line()),
+            message: e.to_string(),
+        })?;
+        let line = out.len() as u64 + 2;
+        let fail = |message: String| DataError::Row {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        if row.municipality.trim().is_empty() {
+            return Err(fail("column `municipality` is empty".into()));
+        }
+        if out.iter().any(|m| m.name == row.municipality) {
+            return Err(fail(format!(
+                "municipality `{}` appears twice; allowed: one row per municipality",
+                row.municipality
+            )));
+        }
+        if row.population_18_29 > row.population {
+            return Err(fail(format!(
+                "population_18_29 {} exceeds population {}",
+                row.population_18_29, row.population
+            )));
+        }
+        out.push(Municipality {
+            name: row.municipality,
+            region: row.region,
+            population: row.population,
+            population_18_29: row.population_18_29,
+            student_homes: row.student_homes,
+        });
+    }
+    if out.is_empty() {
+        return Err(DataError::Row {
+            path: path.to_path_buf(),
+            line: 1,
+            message: "the table has no municipalities".into(),
+        });
+    }
+    if out.len() > 255 {
+        return Err(DataError::Row {
+            path: path.to_path_buf(),
+            line: 1,
+            message: format!("{} municipalities; allowed: at most 255", out.len()),
+        });
+    }
+    Ok(out)
+}
+
+/// Splits `total` over `weights` by the largest-remainder method: the parts sum to `total`
+/// exactly, and ties go to the earlier row, so the result is deterministic.
+pub fn apportion(total: u64, weights: &[u64]) -> Vec<u64> {
+    let sum: u64 = weights.iter().sum();
+    if sum == 0 || total == 0 {
+        return vec![0; weights.len()];
+    }
+    let mut parts: Vec<u64> = Vec::with_capacity(weights.len());
+    let mut remainders: Vec<(u128, usize)> = Vec::with_capacity(weights.len());
+    for (i, &w) in weights.iter().enumerate() {
+        let exact = total as u128 * w as u128;
+        parts.push((exact / sum as u128) as u64);
+        remainders.push((exact % sum as u128, i));
+    }
+    let given: u64 = parts.iter().sum();
+    remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for &(_, i) in remainders.iter().take((total - given) as usize) {
+        parts[i] += 1;
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apportion_preserves_total_and_proportion() {
+        let parts = apportion(10, &[1, 1, 1]);
+        assert_eq!(parts.iter().sum::<u64>(), 10);
+        assert_eq!(parts, vec![4, 3, 3]);
+        let parts = apportion(700, &[165_282, 94_983, 122, 0]);
+        assert_eq!(parts.iter().sum::<u64>(), 700);
+        assert_eq!(parts[3], 0);
+        assert!(parts[0] > parts[1] && parts[1] > parts[2]);
+        assert_eq!(apportion(5, &[0, 0]), vec![0, 0]);
+    }
+}

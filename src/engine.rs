@@ -1,0 +1,67 @@
+//! Runs replicates: the layer between the model (which knows one month of one replicate) and the
+//! command line (which knows files). Replicates run in parallel waves; each finished wave is handed
+//! to a sink in replicate order, so memory holds at most one wave of results, and the order of
+//! results never depends on which thread finished first.
+//!
+//! No I/O happens here.
+
+use rayon::prelude::*;
+
+use crate::calendar::Month;
+use crate::metrics::MonthCounts;
+use crate::model::{Model, Setup};
+
+/// The reported months of one replicate: per month, the counts of every municipality in table
+/// order.
+#[derive(Clone, Debug)]
+pub struct ReplicateResult {
+    pub replicate: u32,
+    pub months: Vec<(Month, Vec<MonthCounts>)>,
+}
+
+/// Runs one replicate from the first burn-in month to the end. `on_month` is called after every
+/// simulated month (for progress bars).
+pub fn run_replicate(
+    setup: &Setup,
+    seed: u64,
+    replicate: u32,
+    on_month: &(dyn Fn() + Sync),
+) -> ReplicateResult {
+    let mut model = Model::new(setup, seed, replicate);
+    let params = &setup.params;
+    let mut months = Vec::with_capacity((params.end.0 - params.report_start.0 + 1).max(0) as usize);
+    while model.month <= params.end {
+        let month = model.month;
+        let counts = model.step();
+        if month >= params.report_start {
+            months.push((month, counts));
+        }
+        on_month();
+    }
+    ReplicateResult { replicate, months }
+}
+
+/// Runs replicates `0..replicates` in waves as wide as the current rayon pool, handing each result
+/// to `sink` in replicate order. Stops at the first sink error.
+pub fn run_replicates<E>(
+    setup: &Setup,
+    seed: u64,
+    replicates: u32,
+    on_month: &(dyn Fn() + Sync),
+    mut sink: impl FnMut(ReplicateResult) -> Result<(), E>,
+) -> Result<(), E> {
+    let wave = rayon::current_num_threads().max(1) as u32;
+    let mut next = 0;
+    while next < replicates {
+        let end = (next + wave).min(replicates);
+        let results: Vec<ReplicateResult> = (next..end)
+            .into_par_iter()
+            .map(|r| run_replicate(setup, seed, r, on_month))
+            .collect();
+        for r in results {
+            sink(r)?;
+        }
+        next = end;
+    }
+    Ok(())
+}

@@ -1,0 +1,57 @@
+//! The `hjemsim` binary: parse flags, call the library, map errors to exit codes
+//! (0 ok, 1 run or I/O failure, 2 invalid input or usage).
+
+use clap::Parser;
+
+use hjemsim::cli::{Cli, Command};
+use hjemsim::commands;
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Run {
+            scenario,
+            replicates,
+            seed,
+            threads,
+            out,
+            sets,
+            progress,
+        } => {
+            let opts =
+                Command::run_options(scenario, replicates, seed, threads, out, sets, progress);
+            match commands::run(&opts) {
+                Ok(report) => {
+                    println!(
+                        "wrote {} ({} replicates, {:.0} million agent-months in {:.1} s)",
+                        report.dir.display(),
+                        report.replicates,
+                        report.agent_months as f64 / 1e6,
+                        report.wall_seconds
+                    );
+                    0
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    e.exit_code()
+                }
+            }
+        }
+        Command::Validate { files } => {
+            let (lines, ok) = commands::validate(&files);
+            for l in lines {
+                if ok {
+                    println!("{l}");
+                } else {
+                    eprintln!("{l}");
+                }
+            }
+            if ok { 0 } else { 2 }
+        }
+        Command::Schema => {
+            print!("{}", hjemsim::scenario::json_schema());
+            0
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,172 @@
+//! What is counted each month in each municipality. Declared once, here: the struct, the CSV
+//! columns and the sums all come from the one list in [`month_counts!`].
+//!
+//! Counts are integers in agent units; they are scaled back to national units (divided by
+//! `run.scale`) only when written. Sums over municipalities and months are integer sums, so their
+//! order cannot change a result.
+
+macro_rules! month_counts {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// Counts of one municipality in one month (or a sum of such counts).
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct MonthCounts {
+            $($(#[$doc])* pub $name: u64,)*
+        }
+
+        impl MonthCounts {
+            /// Column names, in CSV order.
+            pub const COLUMNS: &'static [&'static str] = &[$(stringify!($name)),*];
+
+            /// Values in [`Self::COLUMNS`] order.
+            pub fn values(&self) -> Vec<u64> {
+                vec![$(self.$name),*]
+            }
+
+            /// Adds `other` to `self`, column by column.
+            pub fn add(&mut self, other: &MonthCounts) {
+                $(self.$name += other.$name;)*
+            }
+        }
+    };
+}
+
+month_counts! {
+    /// People at the start of the month.
+    population_start,
+    /// 18-year-olds who entered.
+    entries_18,
+    /// People who turned 30 and left.
+    exits_age30,
+    /// Deaths.
+    deaths,
+    /// People at the end of the month.
+    population_end,
+    housed,
+    at_risk,
+    institution,
+    sofa,
+    shelter,
+    street,
+    /// Homeless, accepted an offer, waiting to move in.
+    offer_pending,
+    housed_supported,
+    after_support,
+    /// New homelessness spells (sum of the routes below).
+    homeless_entries,
+    /// Spells from sudden loss of home (eviction, family breakdown) without a prior risk state.
+    entries_direct,
+    /// Spells from the at-risk state.
+    entries_at_risk,
+    /// Spells within 12 months of leaving care at 18 or aftercare at 23.
+    entries_care_exit,
+    /// Spells straight after a psychiatric discharge or prison release.
+    entries_discharge,
+    /// Returns to homelessness after an earlier exit (a route of its own).
+    entries_return,
+    /// Self-resolved exits (family, market, student housing).
+    exits_self,
+    /// Exits through a municipal housing offer (move-ins).
+    exits_allocation,
+    /// Deaths while homeless (part of `deaths`).
+    deaths_homeless,
+    /// Municipal allocation slots open to homeless young people this month.
+    vacancies,
+    offers,
+    acceptances,
+    refusals,
+    /// Homeless young people on the municipal list after this month's offers began.
+    queue_length,
+    /// Youth shelter beds.
+    shelter_beds,
+    /// Units in the allocation segments.
+    stock_units,
+    /// Units in those segments occupied by (or reserved for) rehoused young people.
+    occupied_units,
+    /// Homeless by age band and situation (point-in-time, end of month).
+    sofa_18_24,
+    shelter_18_24,
+    street_18_24,
+    other_18_24,
+    sofa_25_29,
+    shelter_25_29,
+    street_25_29,
+    other_25_29,
+    /// Shelter cost this month, DKK.
+    shelter_cost_dkk,
+}
+
+impl MonthCounts {
+    /// Homeless at the end of the month, all situations.
+    pub fn homeless(&self) -> u64 {
+        self.sofa + self.shelter + self.street + self.offer_pending
+    }
+
+    /// Sum of the state counts; equals `population_end` when the books balance.
+    pub fn state_total(&self) -> u64 {
+        self.housed
+            + self.at_risk
+            + self.institution
+            + self.homeless()
+            + self.housed_supported
+            + self.after_support
+    }
+
+    pub fn homeless_18_24(&self) -> u64 {
+        self.sofa_18_24 + self.shelter_18_24 + self.street_18_24 + self.other_18_24
+    }
+
+    pub fn homeless_25_29(&self) -> u64 {
+        self.sofa_25_29 + self.shelter_25_29 + self.street_25_29 + self.other_25_29
+    }
+}
+
+/// The conservation and capacity checks of DESIGN.md, for one municipality-month.
+/// Returns the first broken rule, if any.
+pub fn check_books(c: &MonthCounts) -> Result<(), String> {
+    if c.population_start + c.entries_18 != c.population_end + c.exits_age30 + c.deaths {
+        return Err(format!(
+            "people in + entries - exits != people out: {} + {} - {} - {} != {}",
+            c.population_start, c.entries_18, c.exits_age30, c.deaths, c.population_end
+        ));
+    }
+    if c.state_total() != c.population_end {
+        return Err(format!(
+            "state counts sum to {} but {} people are present",
+            c.state_total(),
+            c.population_end
+        ));
+    }
+    if c.homeless() != c.homeless_18_24() + c.homeless_25_29() {
+        return Err("homeless by age band does not add up".into());
+    }
+    if c.shelter > c.shelter_beds {
+        return Err(format!(
+            "shelter {} exceeds beds {}",
+            c.shelter, c.shelter_beds
+        ));
+    }
+    if c.occupied_units > c.stock_units {
+        return Err(format!(
+            "occupied units {} exceed stock {}",
+            c.occupied_units, c.stock_units
+        ));
+    }
+    if c.acceptances > c.vacancies {
+        return Err(format!(
+            "acceptances {} exceed vacancies {}",
+            c.acceptances, c.vacancies
+        ));
+    }
+    if c.acceptances + c.refusals != c.offers {
+        return Err("offers are not accepted or refused".into());
+    }
+    let routes = c.entries_direct
+        + c.entries_at_risk
+        + c.entries_care_exit
+        + c.entries_discharge
+        + c.entries_return;
+    if routes != c.homeless_entries {
+        return Err("entry routes do not add up to entries".into());
+    }
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! Entry at 18, exit at 30, and dropping the rows of those who left.
+
+use rand_distr::{Distribution, Poisson};
+
+use super::MunicipalityState;
+use crate::calendar::Month;
+use crate::population::{AGE_ENTRY_MONTHS, HousingState, person_id};
+use crate::rng::{Decision, ReplicateKey, municipal_rng};
+use crate::scenario::PopulationParams;
+
+/// Appends this month's 18-year-olds. Their number is Poisson around the municipality's
+/// stationary cohort size and is keyed by municipality and month only (common random numbers).
+pub fn enter_18_year_olds(
+    m: &mut MunicipalityState,
+    key: ReplicateKey,
+    month: Month,
+    p: &PopulationParams,
+) -> u64 {
+    if m.entrants_mean <= 0.0 {
+        return 0;
+    }
+    let mut rng = municipal_rng(key, m.index, month.0, Decision::Entrants as u32);
+    let n = Poisson::new(m.entrants_mean)
+        .expect("positive mean")
+        .sample(&mut rng) as u32;
+    let birth = month.offset(-AGE_ENTRY_MONTHS);
+    for _ in 0..n {
+        let id = person_id(m.index, m.next_serial);
+        m.next_serial += 1;
+        m.people.push_new(key, id, birth, p);
+    }
+    n as u64
+}
+
+/// Drops the rows of people who left, once they are a large enough prefix. Rows are in birth
+/// order, so those who aged out are always at the front; the dead wait there until their cohort
+/// ages out.
+pub fn drop_departed(m: &mut MunicipalityState) {
+    while m.first_live < m.people.len() && m.people.housing[m.first_live] == HousingState::Gone {
+        m.first_live += 1;
+    }
+    if m.first_live > 0 && m.first_live * 8 >= m.people.len() {
+        m.people.drop_prefix(m.first_live);
+        m.first_live = 0;
+    }
+}

@@ -1,0 +1,51 @@
+//! The month of someone homeless: death, a self-resolved exit by latent type (domain-anchors
+//! §7.4C), or moving into an allocated home once the move-in lag has passed.
+
+use super::Outcome;
+use super::params::Params;
+use crate::population::{HousingState, People};
+use crate::rng::{Decision, PersonDraws};
+
+/// Monthly self-resolved exit of a homeless person: type hazard x place modifier x frailty.
+pub fn self_exit_probability(people: &People, i: usize, month: i32, params: &Params) -> f64 {
+    let place = match people.housing[i] {
+        HousingState::Sofa => 0,
+        HousingState::Shelter => 1,
+        _ => 2,
+    };
+    let years = (month - people.spell_start[i]) as f64 / 12.0;
+    let p = params.self_exit[people.latent_type[i] as usize]
+        * params.place_modifier[place]
+        * params.frailty_per_year.powf(years);
+    p.min(0.999)
+}
+
+#[inline]
+pub fn homeless_month(
+    people: &mut People,
+    i: usize,
+    month: i32,
+    params: &Params,
+    draws: PersonDraws,
+) -> Outcome {
+    let id = people.id[i];
+    if people.housing[i] == HousingState::OfferPending {
+        if draws.chance(id, Decision::HomelessEvent as u32, params.mortality_homeless) {
+            return Outcome::Death;
+        }
+        if month - people.state_since[i] >= params.move_in_lag {
+            return Outcome::MoveIn;
+        }
+        return Outcome::Stay;
+    }
+    let exit = self_exit_probability(people, i, month, params);
+    let probs = super::hazard::competing(&[params.mortality_homeless, exit]);
+    let u = draws.unit(id, Decision::HomelessEvent as u32);
+    if u < probs[0] {
+        Outcome::Death
+    } else if u < probs[0] + probs[1] {
+        Outcome::SelfExit
+    } else {
+        Outcome::Stay
+    }
+}

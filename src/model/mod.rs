@@ -1,0 +1,470 @@
+//! The model: municipalities with their young people, stepped one month at a time.
+//!
+//! A month in a municipality runs in a fixed order (domain-anchors §7.3):
+//!
+//! 1. demography: 18-year-olds enter ([`demography`]);
+//! 2. one pass over all people: ageing out at 30, deaths, risk onset and entry into homelessness
+//!    ([`entry`]), self-resolved exits and move-ins ([`exits`]);
+//! 3. municipal allocation: vacancies, the need-ranked list, offers, acceptance, refusal
+//!    ([`allocation`]);
+//! 4. where the homeless sleep ([`sleeping`]);
+//! 5. counts and costs ([`costs`]).
+//!
+//! Municipalities never read each other's state within a month, so they step in parallel; the
+//! model knows nothing of threads, replicates or files.
+
+pub mod allocation;
+pub mod costs;
+pub mod demography;
+pub mod entry;
+pub mod exits;
+pub mod hazard;
+pub mod params;
+pub mod sleeping;
+
+use rayon::prelude::*;
+
+use crate::calendar::Month;
+use crate::data::{Municipality, apportion};
+use crate::metrics::MonthCounts;
+use crate::population::{AGE_EXIT_MONTHS, HousingState, NEVER, People, initial_people};
+use crate::rng::ReplicateKey;
+use crate::scenario::{Apportionment, Scenario};
+pub use params::Params;
+
+/// Route into homelessness, for the flow counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    Direct,
+    AtRisk,
+    CareExit,
+    Discharge,
+    Return,
+}
+
+/// What a person's month comes to in the main pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing that needs the municipality's books (state changes are already written).
+    Stay,
+    Death,
+    Homeless(Route),
+    SelfExit,
+    MoveIn,
+}
+
+/// Static inputs of a run: the prepared parameters and the municipalities with their scaled
+/// sizes, stocks and beds. Built once, shared by every replicate.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    pub scenario: Scenario,
+    pub params: Params,
+    pub municipalities: Vec<Municipality>,
+    /// Agents at the start, per municipality.
+    pub initial_people: Vec<u32>,
+    /// Mean 18-year-old entrants per month (agents), per municipality.
+    pub entrants_mean: Vec<f64>,
+    pub shelter_beds: Vec<u32>,
+    /// Units per municipality and segment.
+    pub stock: Vec<Vec<u32>>,
+}
+
+impl Setup {
+    pub fn new(scenario: Scenario, municipalities: Vec<Municipality>) -> Setup {
+        let params = Params::new(&scenario);
+        let scale = scenario.run.scale;
+        let scaled = |x: f64| (x * scale).round() as u64;
+        let youth: Vec<u64> = municipalities
+            .iter()
+            .map(|m| m.population_18_29 as u64)
+            .collect();
+        let population: Vec<u64> = municipalities.iter().map(|m| m.population as u64).collect();
+        let student: Vec<u64> = municipalities
+            .iter()
+            .map(|m| m.student_homes as u64)
+            .collect();
+        let national_youth: u64 = youth.iter().sum();
+        let initial: Vec<u32> = apportion(scaled(national_youth as f64), &youth)
+            .into_iter()
+            .map(|x| x as u32)
+            .collect();
+        // A stationary population: each month one 144th of the 18-29 population turns 18.
+        let entrants_mean = initial.iter().map(|&n| n as f64 / 144.0).collect();
+        let shelter_beds = apportion(
+            scaled(scenario.sleeping.youth_shelter_beds_national as f64),
+            &population,
+        )
+        .into_iter()
+        .map(|x| x as u32)
+        .collect();
+        let mut stock = vec![Vec::new(); municipalities.len()];
+        for seg in &scenario.housing.segments {
+            let weights = match seg.apportion_by {
+                Apportionment::Population => &population,
+                Apportionment::Youth => &youth,
+                Apportionment::StudentHomes => &student,
+            };
+            for (m, units) in apportion(scaled(seg.national_stock as f64), weights)
+                .into_iter()
+                .enumerate()
+            {
+                stock[m].push(units as u32);
+            }
+        }
+        Setup {
+            scenario,
+            params,
+            municipalities,
+            initial_people: initial,
+            entrants_mean,
+            shelter_beds,
+            stock,
+        }
+    }
+}
+
+/// One municipality's world.
+#[derive(Clone, Debug)]
+pub struct MunicipalityState {
+    pub index: u32,
+    pub people: People,
+    /// Rows before this one have all left.
+    pub first_live: usize,
+    /// People present.
+    pub live: u64,
+    pub next_serial: u32,
+    pub entrants_mean: f64,
+    pub shelter_beds: u32,
+    pub stock: Vec<u32>,
+    pub occupied: Vec<u32>,
+    // Scratch space, reused every month.
+    homeless_rows: Vec<u32>,
+    queue: Vec<allocation::Candidate>,
+    needs: Vec<(u32, bool)>,
+}
+
+impl MunicipalityState {
+    pub fn new(setup: &Setup, index: usize, key: ReplicateKey) -> MunicipalityState {
+        let count = setup.initial_people[index];
+        let people = initial_people(
+            key,
+            index as u32,
+            count,
+            setup.params.first_month,
+            &setup.scenario.population,
+        );
+        MunicipalityState {
+            index: index as u32,
+            live: people.len() as u64,
+            people,
+            first_live: 0,
+            next_serial: count,
+            entrants_mean: setup.entrants_mean[index],
+            shelter_beds: setup.shelter_beds[index],
+            occupied: vec![0; setup.stock[index].len()],
+            stock: setup.stock[index].clone(),
+            homeless_rows: Vec::new(),
+            queue: Vec::new(),
+            needs: Vec::new(),
+        }
+    }
+
+    /// Releases an allocated (or reserved) unit.
+    fn release_unit(&mut self, i: usize) {
+        let p = &mut self.people;
+        let segment = if p.housing[i] == HousingState::OfferPending {
+            Some(p.state_detail[i] as usize)
+        } else if p.tenancy[i] > 0 {
+            Some(p.tenancy[i] as usize - 1)
+        } else {
+            None
+        };
+        if let Some(s) = segment {
+            self.occupied[s] -= 1;
+        }
+        p.tenancy[i] = 0;
+    }
+
+    fn begin_spell(&mut self, i: usize, month: i32, sofa_hosts_max: u8) {
+        self.release_unit(i);
+        let p = &mut self.people;
+        // Ties regrow while housed: one host a year since the last exit.
+        if p.last_exit[i] != NEVER {
+            let regrown = ((month - p.last_exit[i]) / 12).clamp(0, 255) as u8;
+            p.sofa_hosts[i] = p.sofa_hosts[i].saturating_add(regrown).min(sofa_hosts_max);
+        }
+        p.housing[i] = HousingState::Street;
+        p.state_since[i] = month;
+        p.spell_start[i] = month;
+        p.episodes[i] = p.episodes[i].saturating_add(1);
+    }
+
+    fn end_spell(&mut self, i: usize, month: i32) {
+        let p = &mut self.people;
+        let months = (month - p.spell_start[i]).max(0) as u32;
+        p.months_homeless[i] = (p.months_homeless[i] as u32 + months).min(u16::MAX as u32) as u16;
+        p.last_exit[i] = month;
+        p.housing[i] = HousingState::Housed;
+        p.state_since[i] = month;
+    }
+
+    fn leave(&mut self, i: usize) {
+        self.release_unit(i);
+        self.people.housing[i] = HousingState::Gone;
+        self.live -= 1;
+    }
+
+    /// One month of this municipality.
+    pub fn step(&mut self, setup: &Setup, key: ReplicateKey, month: Month) -> MonthCounts {
+        let params = &setup.params;
+        let m = month.0;
+        let draws = key.month(m);
+        let mut c = MonthCounts {
+            population_start: self.live,
+            ..MonthCounts::default()
+        };
+
+        // 1. Demography.
+        c.entries_18 = demography::enter_18_year_olds(self, key, month, &setup.scenario.population);
+        self.live += c.entries_18;
+
+        // 2. The people pass.
+        let mut rows = std::mem::take(&mut self.homeless_rows);
+        rows.clear();
+        for i in self.first_live..self.people.len() {
+            let state = self.people.housing[i];
+            if state == HousingState::Gone {
+                continue;
+            }
+            let age = m - self.people.birth_month[i];
+            if age >= AGE_EXIT_MONTHS {
+                self.leave(i);
+                c.exits_age30 += 1;
+                continue;
+            }
+            let outcome = match state {
+                HousingState::Housed | HousingState::HousedSupported | HousingState::AfterSupport => {
+                    entry::housed_month(&mut self.people, i, age, m, params, draws)
+                }
+                HousingState::AtRisk => entry::at_risk_month(&mut self.people, i, m, params, draws),
+                HousingState::Institution => {
+                    entry::institution_month(&mut self.people, i, m, params, draws)
+                }
+                _ => exits::homeless_month(&mut self.people, i, m, params, draws),
+            };
+            match outcome {
+                Outcome::Stay => {}
+                Outcome::Death => {
+                    c.deaths += 1;
+                    if state.is_homeless() {
+                        c.deaths_homeless += 1;
+                    }
+                    self.leave(i);
+                    continue;
+                }
+                Outcome::Homeless(route) => {
+                    c.homeless_entries += 1;
+                    match route {
+                        Route::Direct => c.entries_direct += 1,
+                        Route::AtRisk => c.entries_at_risk += 1,
+                        Route::CareExit => c.entries_care_exit += 1,
+                        Route::Discharge => c.entries_discharge += 1,
+                        Route::Return => c.entries_return += 1,
+                    }
+                    self.begin_spell(i, m, params.sofa_hosts_max);
+                }
+                Outcome::SelfExit => {
+                    self.end_spell(i, m);
+                    c.exits_self += 1;
+                }
+                Outcome::MoveIn => {
+                    let segment = self.people.state_detail[i];
+                    self.end_spell(i, m);
+                    self.people.tenancy[i] = segment + 1;
+                    c.exits_allocation += 1;
+                }
+            }
+            let state = self.people.housing[i];
+            if state.is_homeless() {
+                rows.push(i as u32);
+            } else {
+                count_settled(&mut c, state);
+            }
+        }
+
+        // 3. Municipal allocation.
+        self.allocate(setup, key, month, draws, &rows, &mut c);
+
+        // 4. Where the homeless sleep.
+        let mut needs = std::mem::take(&mut self.needs);
+        sleeping::place_homeless(
+            &mut self.people,
+            &rows,
+            m,
+            params,
+            draws,
+            self.shelter_beds,
+            &mut needs,
+        );
+        self.needs = needs;
+
+        // 5. Counts of those who were homeless this month, and costs.
+        for &row in &rows {
+            let i = row as usize;
+            let state = self.people.housing[i];
+            if !state.is_homeless() {
+                count_settled(&mut c, state);
+                continue;
+            }
+            let young = m - self.people.birth_month[i] < 25 * 12;
+            match (state, young) {
+                (HousingState::Sofa, true) => {
+                    c.sofa += 1;
+                    c.sofa_18_24 += 1
+                }
+                (HousingState::Sofa, false) => {
+                    c.sofa += 1;
+                    c.sofa_25_29 += 1
+                }
+                (HousingState::Shelter, true) => {
+                    c.shelter += 1;
+                    c.shelter_18_24 += 1
+                }
+                (HousingState::Shelter, false) => {
+                    c.shelter += 1;
+                    c.shelter_25_29 += 1
+                }
+                (HousingState::Street, true) => {
+                    c.street += 1;
+                    c.street_18_24 += 1
+                }
+                (HousingState::Street, false) => {
+                    c.street += 1;
+                    c.street_25_29 += 1
+                }
+                (_, true) => {
+                    c.offer_pending += 1;
+                    c.other_18_24 += 1
+                }
+                (_, false) => {
+                    c.offer_pending += 1;
+                    c.other_25_29 += 1
+                }
+            }
+        }
+        self.homeless_rows = rows;
+        c.population_end = self.live;
+        c.shelter_beds = self.shelter_beds as u64;
+        c.stock_units = self.stock.iter().map(|&x| x as u64).sum();
+        c.occupied_units = self.occupied.iter().map(|&x| x as u64).sum();
+        costs::account(&mut c, params);
+
+        demography::drop_departed(self);
+        c
+    }
+
+    fn allocate(
+        &mut self,
+        setup: &Setup,
+        key: ReplicateKey,
+        month: Month,
+        draws: crate::rng::PersonDraws,
+        rows: &[u32],
+        c: &mut MonthCounts,
+    ) {
+        let params = &setup.params;
+        let m = month.0;
+        let slots =
+            allocation::draw_slots(key, self.index, m, params, &self.stock, &self.occupied);
+        c.vacancies = slots.iter().map(|&x| x as u64).sum();
+        let mut queue = std::mem::take(&mut self.queue);
+        allocation::build_queue(&self.people, rows, m, params, &mut queue);
+        c.queue_length = queue.len() as u64;
+        if c.vacancies > 0 && !queue.is_empty() {
+            let people = &self.people;
+            let (offers, _unused) = allocation::make_offers(
+                &queue,
+                &slots,
+                |row, s| allocation::fits(people, row, s, params),
+                |row, s| allocation::accepts(people, row, s, params, draws),
+            );
+            for offer in offers {
+                let i = offer.row as usize;
+                c.offers += 1;
+                if offer.accepted {
+                    c.acceptances += 1;
+                    self.occupied[offer.segment as usize] += 1;
+                    let p = &mut self.people;
+                    p.housing[i] = HousingState::OfferPending;
+                    p.state_detail[i] = offer.segment;
+                    p.state_since[i] = m;
+                    if params.move_in_lag == 0 {
+                        self.end_spell(i, m);
+                        self.people.tenancy[i] = offer.segment + 1;
+                        c.exits_allocation += 1;
+                    }
+                } else {
+                    c.refusals += 1;
+                    self.people.cooldown_until[i] = m + params.refusal_cooldown;
+                }
+            }
+        }
+        self.queue = queue;
+    }
+}
+
+#[inline(always)]
+fn count_settled(c: &mut MonthCounts, state: HousingState) {
+    match state {
+        HousingState::Housed => c.housed += 1,
+        HousingState::AtRisk => c.at_risk += 1,
+        HousingState::Institution => c.institution += 1,
+        HousingState::HousedSupported => c.housed_supported += 1,
+        HousingState::AfterSupport => c.after_support += 1,
+        _ => unreachable!("homeless and departed people are counted elsewhere"),
+    }
+}
+
+/// All municipalities of one replicate, at one month.
+pub struct Model<'a> {
+    pub setup: &'a Setup,
+    pub key: ReplicateKey,
+    /// The next month to simulate.
+    pub month: Month,
+    pub municipalities: Vec<MunicipalityState>,
+}
+
+impl<'a> Model<'a> {
+    /// Builds the initial population of a replicate (in parallel over municipalities; each is
+    /// keyed by its own index, so the result does not depend on threads).
+    pub fn new(setup: &'a Setup, seed: u64, replicate: u32) -> Model<'a> {
+        let key = ReplicateKey::new(seed, replicate);
+        let municipalities = (0..setup.municipalities.len())
+            .into_par_iter()
+            .map(|i| MunicipalityState::new(setup, i, key))
+            .collect();
+        Model {
+            setup,
+            key,
+            month: setup.params.first_month,
+            municipalities,
+        }
+    }
+
+    /// Simulates one month in every municipality; counts in municipality order.
+    pub fn step(&mut self) -> Vec<MonthCounts> {
+        let (setup, key, month) = (self.setup, self.key, self.month);
+        let counts = self
+            .municipalities
+            .par_iter_mut()
+            .map(|m| m.step(setup, key, month))
+            .collect();
+        self.month = self.month.offset(1);
+        counts
+    }
+
+    /// People present now.
+    pub fn population(&self) -> u64 {
+        self.municipalities.iter().map(|m| m.live).sum()
+    }
+}

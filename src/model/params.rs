@@ -1,0 +1,215 @@
+//! Parameters prepared once per run from the scenario: probabilities become 32-bit thresholds in
+//! small lookup tables, so that the monthly step compares integers instead of computing hazards.
+
+use super::hazard::{
+    apply_hr, combine_hrs, cumulative_thresholds, monthly_from_cumulative,
+    monthly_from_mean_duration,
+};
+use crate::calendar::Month;
+use crate::population::{Activity, traits};
+use crate::scenario::{Eligibility, Scenario};
+
+/// Events of a housed person, in the order of their threshold table.
+pub mod housed_event {
+    pub const DEATH: usize = 0;
+    pub const ENTRY_DIRECT: usize = 1;
+    pub const ENTRY_CARE_EXIT: usize = 2;
+    pub const ENTRY_RETURN: usize = 3;
+    pub const AT_RISK: usize = 4;
+    pub const PSYCHIATRIC_ADMISSION: usize = 5;
+    pub const PRISON_ADMISSION: usize = 6;
+    pub const COUNT: usize = 7;
+}
+
+/// Events of a person at risk.
+pub mod at_risk_event {
+    pub const DEATH: usize = 0;
+    pub const ENTRY: usize = 1;
+    pub const RESOLVED: usize = 2;
+    pub const COUNT: usize = 3;
+}
+
+/// Return bands: 0 = never homeless or past the window; 1 = months 1-6; 2 = 7-12; 3 = later.
+pub const RETURN_BANDS: usize = 4;
+/// Care windows: 0 = none; 1 = first year after leaving care at 18; 2 = first year after
+/// aftercare ends at 23.
+pub const CARE_WINDOWS: usize = 3;
+const COMBOS: usize = traits::COMBINATIONS * 3;
+
+/// Prepared rules of one housing segment.
+#[derive(Clone, Debug)]
+pub struct SegmentRule {
+    pub name: String,
+    /// Monthly probability that a unit falls vacant.
+    pub monthly_turnover: f64,
+    /// Share of vacancies that become allocation slots for homeless young people.
+    pub youth_slot_share: f64,
+    pub rent: u32,
+    pub eligibility: Eligibility,
+}
+
+/// Everything the monthly step needs, derived from one scenario.
+#[derive(Clone, Debug)]
+pub struct Params {
+    /// First simulated month (start of burn-in).
+    pub first_month: Month,
+    /// First reported month.
+    pub report_start: Month,
+    /// Last month.
+    pub end: Month,
+    pub scale: f64,
+    /// Threshold tables for housed people, indexed by [`Params::housed_index`].
+    pub housed: Vec<[u32; housed_event::COUNT]>,
+    pub at_risk: [u32; at_risk_event::COUNT],
+    /// Monthly death while in an institution (same as housed).
+    pub mortality: f64,
+    pub mortality_homeless: f64,
+    /// Monthly discharge probability: psychiatric ward, prison.
+    pub discharge: [f64; 2],
+    /// Probability that a discharge leads straight into homelessness: psychiatric, prison.
+    pub discharge_homeless: [f64; 2],
+    /// Self-resolved monthly exit by latent type, before modifiers.
+    pub self_exit: [f64; 3],
+    /// Exit multipliers: sofa, shelter, street.
+    pub place_modifier: [f64; 3],
+    pub frailty_per_year: f64,
+    pub return_window: i32,
+    pub host_episode_end: f64,
+    /// Willingness lost per hosted month, in percent points.
+    pub willingness_loss: u8,
+    pub tie_decay: f64,
+    pub shelter_acceptance: f64,
+    pub shelter_stay_exit: f64,
+    pub sofa_hosts_max: u8,
+    pub list_after_months: i32,
+    pub offer_acceptance: f64,
+    pub refusal_cooldown: i32,
+    pub move_in_lag: i32,
+    pub priority: crate::scenario::PriorityWeights,
+    pub income: crate::scenario::IncomeParams,
+    pub segments: Vec<SegmentRule>,
+    pub shelter_month_cost: u64,
+}
+
+impl Params {
+    pub fn new(s: &Scenario) -> Params {
+        let report_start = Month::parse(&s.run.start).expect("validated start");
+        let end = Month::parse(&s.run.end).expect("validated end");
+        let first_month = report_start.offset(-(s.run.burn_in_months as i32));
+        let e = &s.entry;
+        let p = &s.population;
+
+        let care_exit = monthly_from_cumulative(e.care_exit_homeless_12m, 12.0);
+        let aftercare_end = monthly_from_cumulative(e.aftercare_end_homeless_12m, 12.0);
+        let mut housed = vec![[0u32; housed_event::COUNT]; COMBOS * RETURN_BANDS * CARE_WINDOWS];
+        for t in 0..traits::COMBINATIONS as u8 {
+            for a in 0..3u8 {
+                let mut hrs = Vec::new();
+                if t & traits::CARE != 0 {
+                    hrs.push(e.hr_care);
+                }
+                if t & traits::PSYCHIATRIC != 0 {
+                    hrs.push(e.hr_psychiatric);
+                }
+                if t & traits::SUBSTANCE != 0 {
+                    hrs.push(e.hr_substance);
+                }
+                if t & traits::PRISON != 0 {
+                    hrs.push(e.hr_prison);
+                }
+                if Activity::from_u8(a) == Activity::Neet {
+                    hrs.push(e.hr_neet);
+                }
+                let hr = combine_hrs(&hrs, e.hr_shrinkage);
+                for band in 0..RETURN_BANDS {
+                    for window in 0..CARE_WINDOWS {
+                        let mut probs = [0.0; housed_event::COUNT];
+                        probs[housed_event::DEATH] = p.mortality_monthly;
+                        probs[housed_event::ENTRY_DIRECT] = apply_hr(e.baseline_monthly, hr);
+                        probs[housed_event::ENTRY_CARE_EXIT] = match window {
+                            1 => care_exit,
+                            2 => aftercare_end,
+                            _ => 0.0,
+                        };
+                        probs[housed_event::ENTRY_RETURN] = match band {
+                            0 => 0.0,
+                            b => s.exits.return_monthly[b - 1],
+                        };
+                        probs[housed_event::AT_RISK] = apply_hr(e.at_risk_onset_monthly, hr);
+                        if t & traits::PSYCHIATRIC != 0 {
+                            probs[housed_event::PSYCHIATRIC_ADMISSION] =
+                                e.psychiatric_admission_monthly;
+                        }
+                        if t & traits::PRISON != 0 {
+                            probs[housed_event::PRISON_ADMISSION] = e.prison_admission_monthly;
+                        }
+                        housed[Self::housed_index(t, a, band, window)] =
+                            cumulative_thresholds(&probs);
+                    }
+                }
+            }
+        }
+        let mut at_risk_probs = [0.0; at_risk_event::COUNT];
+        at_risk_probs[at_risk_event::DEATH] = p.mortality_monthly;
+        at_risk_probs[at_risk_event::ENTRY] = e.at_risk_entry_monthly;
+        at_risk_probs[at_risk_event::RESOLVED] = e.at_risk_resolve_monthly;
+
+        let x = &s.exits;
+        let sl = &s.sleeping;
+        Params {
+            first_month,
+            report_start,
+            end,
+            scale: s.run.scale,
+            housed,
+            at_risk: cumulative_thresholds(&at_risk_probs),
+            mortality: p.mortality_monthly,
+            mortality_homeless: p.mortality_homeless_monthly,
+            discharge: [
+                monthly_from_mean_duration(e.psychiatric_stay_months),
+                monthly_from_mean_duration(e.prison_stay_months),
+            ],
+            discharge_homeless: [e.psychiatric_discharge_homeless, e.prison_release_homeless],
+            self_exit: x.type_exit_monthly.map(|v| v * x.self_resolved_share),
+            place_modifier: x.place_modifier,
+            frailty_per_year: x.frailty_per_year,
+            return_window: x.return_window_months as i32,
+            host_episode_end: sl.host_episode_end_monthly,
+            willingness_loss: (sl.willingness_loss_per_month * 100.0).round() as u8,
+            tie_decay: sl.tie_decay_monthly,
+            shelter_acceptance: sl.shelter_acceptance,
+            shelter_stay_exit: sl.shelter_stay_exit_monthly,
+            sofa_hosts_max: sl.sofa_hosts_max,
+            list_after_months: s.allocation.list_after_months as i32,
+            offer_acceptance: s.allocation.offer_acceptance,
+            refusal_cooldown: s.allocation.refusal_cooldown_months as i32,
+            move_in_lag: s.allocation.move_in_lag_months as i32,
+            priority: s.allocation.priority.clone(),
+            income: s.income.clone(),
+            segments: s
+                .housing
+                .segments
+                .iter()
+                .map(|seg| SegmentRule {
+                    name: seg.name.clone(),
+                    monthly_turnover: monthly_from_cumulative(seg.annual_turnover, 12.0),
+                    youth_slot_share: seg.allocation_share * seg.homeless_youth_share,
+                    rent: seg.rent,
+                    eligibility: seg.eligibility,
+                })
+                .collect(),
+            shelter_month_cost: s.costs.shelter_month as u64,
+        }
+    }
+
+    /// Index into [`Params::housed`].
+    #[inline(always)]
+    pub fn housed_index(traits: u8, activity: u8, band: usize, window: usize) -> usize {
+        ((traits as usize * 3 + activity as usize) * RETURN_BANDS + band) * CARE_WINDOWS + window
+    }
+
+    /// Months simulated in all, burn-in included.
+    pub fn months(&self) -> i32 {
+        self.end.0 - self.first_month.0 + 1
+    }
+}

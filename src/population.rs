@@ -1,0 +1,347 @@
+//! The young people of one municipality, as columns (struct of arrays), and who they are when
+//! they appear: at the start of the simulation or on their 18th birthday.
+//!
+//! Rows are kept in order of birth month (oldest first): the initial population is laid out that
+//! way and 18-year-olds are appended, so those who turn 30 are always a prefix. Rows never refer
+//! to each other; a person's stable identity is `id`, which keys every random draw, never the
+//! row index (rows shift when the aged-out prefix is dropped).
+//!
+//! Attributes depend only on the seed, the replicate, the municipality and the person's id, never
+//! on policy levers: a baseline and a policy scenario face the same people (common random numbers).
+
+use rand::RngExt;
+use rand_distr::{Distribution, Poisson};
+
+use crate::calendar::Month;
+use crate::rng::{ReplicateKey, person_rng};
+use crate::scenario::PopulationParams;
+
+/// Risk factors, one bit each in [`People::traits`].
+pub mod traits {
+    /// Ever placed in out-of-home care (anbragt).
+    pub const CARE: u8 = 1;
+    /// Care leaver with aftercare (efterværn) until 23.
+    pub const AFTERCARE: u8 = 2;
+    /// Diagnosed psychiatric illness.
+    pub const PSYCHIATRIC: u8 = 4;
+    /// Substance-use disorder.
+    pub const SUBSTANCE: u8 = 8;
+    /// Prison history.
+    pub const PRISON: u8 = 16;
+    /// Number of distinct trait combinations.
+    pub const COMBINATIONS: usize = 32;
+}
+
+/// Activity (beskæftigelse): NEET, education or job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Activity {
+    Neet = 0,
+    Education = 1,
+    Job = 2,
+}
+
+impl Activity {
+    pub fn from_u8(v: u8) -> Activity {
+        match v {
+            1 => Activity::Education,
+            2 => Activity::Job,
+            _ => Activity::Neet,
+        }
+    }
+}
+
+/// Housing state; exactly one per person (domain-anchors §7.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum HousingState {
+    /// Stable housing without current risk flags.
+    Housed = 0,
+    /// Housed with a risk flag (eviction notice, family conflict, ...).
+    AtRisk = 1,
+    /// Psychiatric ward or prison; `state_detail` says which.
+    Institution = 2,
+    /// Homeless, staying with a friend or relative (sofasurfer).
+    Sofa = 3,
+    /// Homeless, in a § 110 shelter (herberg/forsorgshjem).
+    Shelter = 4,
+    /// Homeless, sleeping rough or in a night café (gadesover).
+    Street = 5,
+    /// Homeless, has accepted a housing offer and waits to move in; `state_detail` is the segment.
+    OfferPending = 6,
+    /// Own home with support (CTI, ICM, ACT). Reached from the support mechanism (later issue).
+    HousedSupported = 7,
+    /// Own home after support ended.
+    AfterSupport = 8,
+    /// Left the population (aged out at 30 or died); the row is dropped later.
+    Gone = 255,
+}
+
+impl HousingState {
+    pub fn is_homeless(self) -> bool {
+        matches!(
+            self,
+            HousingState::Sofa
+                | HousingState::Shelter
+                | HousingState::Street
+                | HousingState::OfferPending
+        )
+    }
+
+    pub fn is_housed(self) -> bool {
+        matches!(
+            self,
+            HousingState::Housed | HousingState::HousedSupported | HousingState::AfterSupport
+        )
+    }
+}
+
+/// `state_detail` for [`HousingState::Institution`].
+pub const INSTITUTION_PSYCHIATRIC: u8 = 1;
+pub const INSTITUTION_PRISON: u8 = 2;
+
+/// A month that never happened, for "never homeless".
+pub const NEVER: i32 = i32::MIN / 2;
+
+/// Ages in months.
+pub const AGE_ENTRY_MONTHS: i32 = 18 * 12;
+pub const AGE_EXIT_MONTHS: i32 = 30 * 12;
+
+/// The young people of one municipality, one column per attribute.
+#[derive(Clone, Debug, Default)]
+pub struct People {
+    /// Stable identity: municipality index in the top 8 bits, serial number below.
+    pub id: Vec<u32>,
+    pub birth_month: Vec<i32>,
+    /// Bit set of [`traits`].
+    pub traits: Vec<u8>,
+    /// [`Activity`] as `u8`.
+    pub activity: Vec<u8>,
+    /// Latent exit type: 0 transitional, 1 episodic, 2 chronic.
+    pub latent_type: Vec<u8>,
+    pub housing: Vec<HousingState>,
+    /// Institution kind, or the housing segment of a pending offer.
+    pub state_detail: Vec<u8>,
+    /// Month the current housing state began.
+    pub state_since: Vec<i32>,
+    /// Month the current (or last) homelessness spell began.
+    pub spell_start: Vec<i32>,
+    /// Month of the last exit from homelessness, or [`NEVER`].
+    pub last_exit: Vec<i32>,
+    /// Months homeless in completed spells.
+    pub months_homeless: Vec<u16>,
+    pub episodes: Vec<u8>,
+    /// Housed ties who could host a sofa stay (the simple host stock of the core model).
+    pub sofa_hosts: Vec<u8>,
+    /// Willingness of the current host, in percent.
+    pub host_willingness: Vec<u8>,
+    /// Off the municipal list until this month (after refusing an offer).
+    pub cooldown_until: Vec<i32>,
+    /// Housing segment + 1 of an allocated unit the person lives in; 0 = none.
+    pub tenancy: Vec<u8>,
+}
+
+impl People {
+    pub fn len(&self) -> usize {
+        self.id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.id.is_empty()
+    }
+
+    /// Appends a new person, drawn from their own keyed stream.
+    pub fn push_new(
+        &mut self,
+        key: ReplicateKey,
+        id: u32,
+        birth_month: Month,
+        p: &PopulationParams,
+    ) {
+        let mut rng = person_rng(key, id);
+        let mut t = 0u8;
+        // Independent draws per trait; the hazard ratios then carry the overlap (shrinkage).
+        if rng.random_bool(p.care_history_share) {
+            t |= traits::CARE;
+            if rng.random_bool(p.aftercare_share) {
+                t |= traits::AFTERCARE;
+            }
+        }
+        if rng.random_bool(p.psychiatric_share) {
+            t |= traits::PSYCHIATRIC;
+        }
+        if rng.random_bool(p.substance_share) {
+            t |= traits::SUBSTANCE;
+        }
+        if rng.random_bool(p.prison_history_share) {
+            t |= traits::PRISON;
+        }
+        let u: f64 = rng.random();
+        let activity = if u < p.education_share {
+            Activity::Education
+        } else if u < p.education_share + p.job_share {
+            Activity::Job
+        } else {
+            Activity::Neet
+        };
+        let v: f64 = rng.random();
+        let [tr, ep, _] = p.latent_type_shares;
+        let latent = if v < tr {
+            0
+        } else if v < tr + ep {
+            1
+        } else {
+            2
+        };
+        let mean = if t & traits::CARE != 0 {
+            p.sofa_hosts_mean_care
+        } else {
+            p.sofa_hosts_mean
+        };
+        let hosts = if mean > 0.0 {
+            let d = Poisson::new(mean).expect("validated mean");
+            (d.sample(&mut rng) as u64).min(u8::MAX as u64) as u8
+        } else {
+            0
+        };
+
+        self.id.push(id);
+        self.birth_month.push(birth_month.0);
+        self.traits.push(t);
+        self.activity.push(activity as u8);
+        self.latent_type.push(latent);
+        self.housing.push(HousingState::Housed);
+        self.state_detail.push(0);
+        self.state_since.push(NEVER);
+        self.spell_start.push(NEVER);
+        self.last_exit.push(NEVER);
+        self.months_homeless.push(0);
+        self.episodes.push(0);
+        self.sofa_hosts.push(hosts);
+        self.host_willingness.push(0);
+        self.cooldown_until.push(NEVER);
+        self.tenancy.push(0);
+    }
+
+    /// Drops rows `..n` (the aged-out prefix), keeping every column aligned.
+    pub fn drop_prefix(&mut self, n: usize) {
+        self.id.drain(..n);
+        self.birth_month.drain(..n);
+        self.traits.drain(..n);
+        self.activity.drain(..n);
+        self.latent_type.drain(..n);
+        self.housing.drain(..n);
+        self.state_detail.drain(..n);
+        self.state_since.drain(..n);
+        self.spell_start.drain(..n);
+        self.last_exit.drain(..n);
+        self.months_homeless.drain(..n);
+        self.episodes.drain(..n);
+        self.sofa_hosts.drain(..n);
+        self.host_willingness.drain(..n);
+        self.cooldown_until.drain(..n);
+        self.tenancy.drain(..n);
+    }
+
+    /// Bytes held per person (for memory estimates).
+    pub const BYTES_PER_PERSON: usize = 4 + 4 + 1 + 1 + 1 + 1 + 1 + 4 + 4 + 4 + 2 + 1 + 1 + 1 + 4 + 1;
+}
+
+/// Builds the initial population of one municipality: `count` people with ages spread evenly
+/// over 18-29, oldest first (Statistics Denmark's FOLK1B shows roughly equal single-year cohorts).
+pub fn initial_people(
+    key: ReplicateKey,
+    municipality: u32,
+    count: u32,
+    start: Month,
+    p: &PopulationParams,
+) -> People {
+    let mut people = People::default();
+    let span = (AGE_EXIT_MONTHS - AGE_ENTRY_MONTHS) as u64; // 144 months of ages
+    for k in 0..count {
+        // Age in months from 359 down to 216, spread evenly: row order is birth order.
+        let age = AGE_EXIT_MONTHS - 1 - ((k as u64 * span) / count.max(1) as u64) as i32;
+        people.push_new(key, person_id(municipality, k), start.offset(-age), p);
+    }
+    people
+}
+
+/// A person's stable id: municipality in the top 8 bits, serial number in the low 24.
+pub fn person_id(municipality: u32, serial: u32) -> u32 {
+    debug_assert!(municipality < 256 && serial < (1 << 24));
+    (municipality << 24) | (serial & 0x00FF_FFFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> PopulationParams {
+        PopulationParams {
+            care_history_share: 0.035,
+            aftercare_share: 0.5,
+            psychiatric_share: 0.12,
+            substance_share: 0.06,
+            prison_history_share: 0.02,
+            education_share: 0.45,
+            job_share: 0.45,
+            latent_type_shares: [0.85, 0.10, 0.05],
+            sofa_hosts_mean: 3.0,
+            sofa_hosts_mean_care: 1.5,
+            mortality_monthly: 0.00004,
+            mortality_homeless_monthly: 0.0007,
+        }
+    }
+
+    #[test]
+    fn initial_population_is_ordered_by_birth_and_in_age_range() {
+        let start = Month::new(2010, 1);
+        let people = initial_people(ReplicateKey::new(1, 0), 3, 5000, start, &params());
+        assert_eq!(people.len(), 5000);
+        assert!(people.birth_month.windows(2).all(|w| w[0] <= w[1]));
+        for &b in &people.birth_month {
+            let age = start.0 - b;
+            assert!((AGE_ENTRY_MONTHS..AGE_EXIT_MONTHS).contains(&age), "age {age}");
+        }
+        assert!(people.id.iter().all(|id| id >> 24 == 3));
+    }
+
+    #[test]
+    fn trait_shares_match_parameters() {
+        let p = params();
+        let n = 200_000;
+        let people = initial_people(ReplicateKey::new(7, 1), 0, n, Month::new(2010, 1), &p);
+        let share = |bit: u8| {
+            people.traits.iter().filter(|&&t| t & bit != 0).count() as f64 / n as f64
+        };
+        for (bit, expected) in [
+            (traits::CARE, p.care_history_share),
+            (traits::PSYCHIATRIC, p.psychiatric_share),
+            (traits::SUBSTANCE, p.substance_share),
+        ] {
+            let se = (expected * (1.0 - expected) / n as f64).sqrt();
+            let got = share(bit);
+            assert!((got - expected).abs() < 5.0 * se, "bit {bit}: {got} vs {expected}");
+        }
+        let mean_hosts = people
+            .sofa_hosts
+            .iter()
+            .zip(&people.traits)
+            .filter(|(_, t)| *t & traits::CARE == 0)
+            .map(|(&h, _)| h as f64)
+            .sum::<f64>()
+            / people.traits.iter().filter(|&&t| t & traits::CARE == 0).count() as f64;
+        assert!((mean_hosts - 3.0).abs() < 0.05, "mean hosts {mean_hosts}");
+    }
+
+    #[test]
+    fn the_same_key_gives_the_same_people() {
+        let p = params();
+        let a = initial_people(ReplicateKey::new(5, 2), 1, 1000, Month::new(2010, 1), &p);
+        let b = initial_people(ReplicateKey::new(5, 2), 1, 1000, Month::new(2010, 1), &p);
+        let c = initial_people(ReplicateKey::new(5, 3), 1, 1000, Month::new(2010, 1), &p);
+        assert_eq!(a.traits, b.traits);
+        assert_eq!(a.sofa_hosts, b.sofa_hosts);
+        assert_ne!(a.traits, c.traits);
+    }
+}

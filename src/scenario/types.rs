@@ -1,0 +1,272 @@
+//! The typed scenario: what a scenario file may say, after `extends` and `--set` are applied.
+//!
+//! Every field is required in the resolved scenario: defaults live in `scenarios/baseline.toml`,
+//! next to their sources, not hidden in code. Policy scenarios `extends` the baseline and
+//! override only their levers. Ranges are checked in [`super::validate`].
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A complete hjemsim scenario.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name; the run writes to `<out>/<name>/`. Letters, digits, `-` and `_`.
+    pub name: String,
+    /// One line saying what the scenario is.
+    #[serde(default)]
+    pub description: String,
+    /// Path of a scenario file this one overlays, relative to this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extends: Option<String>,
+    pub run: RunSettings,
+    pub data: DataSettings,
+    pub population: PopulationParams,
+    pub entry: EntryParams,
+    pub sleeping: SleepingParams,
+    pub exits: ExitParams,
+    pub allocation: AllocationParams,
+    pub income: IncomeParams,
+    pub housing: HousingParams,
+    pub costs: CostParams,
+}
+
+/// Time, replicates, seed and scale.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RunSettings {
+    /// First reported month, `YYYY-MM`.
+    pub start: String,
+    /// Last reported month, `YYYY-MM`.
+    pub end: String,
+    /// Months simulated before `start` and not reported, so that histories build up.
+    pub burn_in_months: u32,
+    /// Independent replicates (same scenario, different luck).
+    pub replicates: u32,
+    /// Master seed; with the replicate number it keys every random draw.
+    pub seed: u64,
+    /// Share of the young population simulated (1 = one agent per young person).
+    /// Counts are reported scaled back to the national level.
+    pub scale: f64,
+}
+
+/// Input data files, relative to the scenario file that names them.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DataSettings {
+    /// Municipality table: `municipality,region,population,population_18_29,student_homes`.
+    pub municipalities: String,
+}
+
+/// Who the young people are. These are population facts, not policy levers: they are drawn from
+/// the seed alone, so a baseline and a policy scenario face the same people.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationParams {
+    /// Share ever placed in out-of-home care (anbragt).
+    pub care_history_share: f64,
+    /// Share of care leavers who receive aftercare (efterværn) until 23.
+    pub aftercare_share: f64,
+    /// Share with a diagnosed psychiatric illness.
+    pub psychiatric_share: f64,
+    /// Share with a substance-use disorder.
+    pub substance_share: f64,
+    /// Share with a prison history.
+    pub prison_history_share: f64,
+    /// Share in education (the rest of those not in a job are NEET).
+    pub education_share: f64,
+    /// Share in a job.
+    pub job_share: f64,
+    /// Latent exit type shares at first entry: transitional, episodic, chronic (sum 1).
+    pub latent_type_shares: [f64; 3],
+    /// Mean number of housed ties able to host a sofa stay (Poisson).
+    pub sofa_hosts_mean: f64,
+    /// The same for care leavers, whose family networks are weaker.
+    pub sofa_hosts_mean_care: f64,
+    /// Monthly death probability while not homeless.
+    pub mortality_monthly: f64,
+    /// Monthly death probability while homeless.
+    pub mortality_homeless_monthly: f64,
+}
+
+/// Risk onset and entry into homelessness (domain-anchors §7.4A).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EntryParams {
+    /// Monthly direct entry (sudden eviction, family breakdown) for youth without risk factors.
+    pub baseline_monthly: f64,
+    pub hr_care: f64,
+    pub hr_psychiatric: f64,
+    pub hr_substance: f64,
+    pub hr_prison: f64,
+    pub hr_neet: f64,
+    /// Shrinkage on summed log hazard ratios (univariate ratios overlap).
+    pub hr_shrinkage: f64,
+    /// Monthly `housed -> at risk` for youth without risk factors (multiplied by the hazard ratios).
+    pub at_risk_onset_monthly: f64,
+    /// Monthly `at risk -> housed` (risk resolved).
+    pub at_risk_resolve_monthly: f64,
+    /// Monthly `at risk -> homeless` without prevention.
+    pub at_risk_entry_monthly: f64,
+    /// Probability that a care leaver becomes homeless within 12 months of leaving care at 18.
+    pub care_exit_homeless_12m: f64,
+    /// The same within 12 months of aftercare ending at 23.
+    pub aftercare_end_homeless_12m: f64,
+    /// Monthly psychiatric admission for those with a psychiatric illness.
+    pub psychiatric_admission_monthly: f64,
+    /// Mean psychiatric stay in months.
+    pub psychiatric_stay_months: f64,
+    /// Probability that a psychiatric discharge without a housing plan leads into homelessness.
+    pub psychiatric_discharge_homeless: f64,
+    /// Monthly imprisonment for those with a prison history.
+    pub prison_admission_monthly: f64,
+    /// Mean prison stay in months.
+    pub prison_stay_months: f64,
+    /// Probability that a prison release leads into homelessness.
+    pub prison_release_homeless: f64,
+}
+
+/// Where the homeless sleep (domain-anchors §7.4B).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SleepingParams {
+    /// Monthly probability that a sofa stay with the current host ends.
+    pub host_episode_end_monthly: f64,
+    /// Loss of the host's willingness per hosted month (willingness starts at 1).
+    pub willingness_loss_per_month: f64,
+    /// Monthly loss of each host tie while homeless.
+    pub tie_decay_monthly: f64,
+    /// Probability that a young person accepts a free (adult) shelter bed.
+    pub shelter_acceptance: f64,
+    /// Monthly probability that a shelter stay ends (to sofa or street).
+    pub shelter_stay_exit_monthly: f64,
+    /// Shelter beds available to young people in Denmark (apportioned by population).
+    pub youth_shelter_beds_national: u32,
+    /// Maximum sofa hosts a person can have (ties regrow while housed, one a year).
+    pub sofa_hosts_max: u8,
+}
+
+/// Exits from homelessness (domain-anchors §7.4C).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExitParams {
+    /// Total monthly exit by latent type: transitional, episodic, chronic.
+    pub type_exit_monthly: [f64; 3],
+    /// Share of that exit that is self-resolved (family, market, student housing); the rest
+    /// happens through explicit housing offers.
+    pub self_resolved_share: f64,
+    /// Exit multiplier while on a sofa, in a shelter, on the street.
+    pub place_modifier: [f64; 3],
+    /// Exit multiplier per 12 months already homeless (negative duration dependence).
+    pub frailty_per_year: f64,
+    /// Monthly return to homelessness after an exit: months 1-6, 7-12, 13 and later.
+    pub return_monthly: [f64; 3],
+    /// Months after an exit during which the return hazard applies.
+    pub return_window_months: u32,
+}
+
+/// The municipal allocation queue (domain-anchors §7.4D).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AllocationParams {
+    /// Months homeless before a young person is on the municipal list.
+    pub list_after_months: u32,
+    /// Probability that an offer is accepted.
+    pub offer_acceptance: f64,
+    /// Months off the list after refusing an offer.
+    pub refusal_cooldown_months: u32,
+    /// Months from accepting an offer to moving in.
+    pub move_in_lag_months: u32,
+    /// Need-based priority points.
+    pub priority: PriorityWeights,
+}
+
+/// Points in the need-based priority score; ties go to the longest wait, then the lowest id.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityWeights {
+    pub psychiatric: u32,
+    pub care_history: u32,
+    pub substance: u32,
+    /// Points for sleeping in a shelter or on the street rather than on a sofa.
+    pub shelter_or_street: u32,
+    /// Points per month homeless in the current spell (capped at 24 months).
+    pub per_month_homeless: u32,
+}
+
+/// Monthly income by activity (DKK), which decides which rents are affordable.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IncomeParams {
+    /// Uddannelseshjælp, living away from parents (NEET).
+    pub benefit: u32,
+    /// Uddannelseshjælp with a psychiatric illness (NEET).
+    pub benefit_psychiatric: u32,
+    /// SU, the student grant, living away from parents.
+    pub student_grant: u32,
+    /// Net monthly wage of a young person in a job.
+    pub wage: u32,
+    /// Largest share of income a young person can pay in rent.
+    pub max_rent_share: f64,
+}
+
+/// Housing segments municipalities can allocate from.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HousingParams {
+    pub segments: Vec<HousingSegment>,
+}
+
+/// Who may be offered a unit in a segment.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Eligibility {
+    /// Any homeless young person.
+    Any,
+    /// Only young people in education.
+    Education,
+    /// Education, or a special social need (care history or psychiatric illness), as youth
+    /// housing (ungdomsboliger) is let.
+    EducationOrSocialNeed,
+}
+
+/// How a national stock is apportioned to municipalities (largest remainder, so totals hold).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Apportionment {
+    /// By total population.
+    Population,
+    /// By residents aged 18-29.
+    Youth,
+    /// By student homes (column `student_homes`).
+    StudentHomes,
+}
+
+/// One housing segment, e.g. cheap almene family units or kollegium rooms.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HousingSegment {
+    /// Name used in outputs, e.g. `almene_cheap`.
+    pub name: String,
+    /// Units in Denmark.
+    pub national_stock: u32,
+    pub apportion_by: Apportionment,
+    /// Share of units that fall vacant in a year.
+    pub annual_turnover: f64,
+    /// Share of vacancies the municipality allocates (kommunal anvisningsret).
+    pub allocation_share: f64,
+    /// Share of municipal allocations that go to homeless young people (the rest go to other
+    /// groups in urgent need, who are not modelled).
+    pub homeless_youth_share: f64,
+    /// Monthly rent in DKK.
+    pub rent: u32,
+    pub eligibility: Eligibility,
+}
+
+/// Unit costs in DKK.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CostParams {
+    /// Cost of a shelter (§ 110) stay per person-month.
+    pub shelter_month: u32,
+}

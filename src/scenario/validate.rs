@@ -1,0 +1,334 @@
+//! Range and consistency checks on a resolved scenario. Collects every problem, does not stop at
+//! the first, so a user fixes a file in one go.
+
+use super::types::*;
+use crate::calendar::Month;
+
+/// A problem with one key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub key: String,
+    pub message: String,
+}
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn fail(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            key: key.into(),
+            message: message.into(),
+        });
+    }
+
+    fn range(&mut self, key: &str, v: f64, lo: f64, hi: f64) {
+        if !(v >= lo && v <= hi) {
+            self.fail(key, format!("{v} is out of range; allowed: {lo} to {hi}"));
+        }
+    }
+
+    /// A probability that must stay below 1 (a certain monthly event is a modelling error).
+    fn prob(&mut self, key: &str, v: f64) {
+        if !(0.0..1.0).contains(&v) {
+            self.fail(
+                key,
+                format!("{v} is not a probability; allowed: 0 to below 1"),
+            );
+        }
+    }
+
+    /// A probability that may be 1.
+    fn share(&mut self, key: &str, v: f64) {
+        self.range(key, v, 0.0, 1.0);
+    }
+
+    fn hr(&mut self, key: &str, v: f64) {
+        self.range(key, v, 0.01, 100.0);
+    }
+
+    fn uint(&mut self, key: &str, v: u64, lo: u64, hi: u64) {
+        if v < lo || v > hi {
+            self.fail(key, format!("{v} is out of range; allowed: {lo} to {hi}"));
+        }
+    }
+}
+
+/// Checks every value of a scenario; an empty list means it is valid.
+pub fn validate(s: &Scenario) -> Vec<Problem> {
+    let mut c = Checker {
+        problems: Vec::new(),
+    };
+
+    if s.name.is_empty()
+        || !s
+            .name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+    {
+        c.fail(
+            "name",
+            format!(
+                "`{}` is not a valid name; allowed: letters, digits, `-` and `_`",
+                s.name
+            ),
+        );
+    }
+
+    let start = Month::parse(&s.run.start);
+    let end = Month::parse(&s.run.end);
+    if start.is_none() {
+        c.fail(
+            "run.start",
+            format!(
+                "`{}` is not a month; allowed: `YYYY-MM` from 1990-01 to 2100-12",
+                s.run.start
+            ),
+        );
+    }
+    if end.is_none() {
+        c.fail(
+            "run.end",
+            format!(
+                "`{}` is not a month; allowed: `YYYY-MM` from 1990-01 to 2100-12",
+                s.run.end
+            ),
+        );
+    }
+    if let (Some(a), Some(b)) = (start, end) {
+        if b < a {
+            c.fail(
+                "run.end",
+                format!(
+                    "{} is before run.start {}; allowed: run.start or later",
+                    s.run.end, s.run.start
+                ),
+            );
+        }
+    }
+    c.uint("run.burn_in_months", s.run.burn_in_months as u64, 0, 600);
+    c.uint("run.replicates", s.run.replicates as u64, 1, 100_000);
+    if !(s.run.scale > 0.0 && s.run.scale <= 1.0) {
+        c.fail(
+            "run.scale",
+            format!(
+                "{} is out of range; allowed: above 0 up to 1 (1 = one agent per young person)",
+                s.run.scale
+            ),
+        );
+    }
+
+    let p = &s.population;
+    c.share("population.care_history_share", p.care_history_share);
+    c.share("population.aftercare_share", p.aftercare_share);
+    c.share("population.psychiatric_share", p.psychiatric_share);
+    c.share("population.substance_share", p.substance_share);
+    c.share("population.prison_history_share", p.prison_history_share);
+    c.share("population.education_share", p.education_share);
+    c.share("population.job_share", p.job_share);
+    if p.education_share + p.job_share > 1.0 + 1e-9 {
+        c.fail(
+            "population.job_share",
+            format!(
+                "education_share + job_share = {} exceeds 1; allowed: a sum of at most 1 (the rest are NEET)",
+                p.education_share + p.job_share
+            ),
+        );
+    }
+    shares_sum_to_one(
+        &mut c,
+        "population.latent_type_shares",
+        &p.latent_type_shares,
+    );
+    c.range("population.sofa_hosts_mean", p.sofa_hosts_mean, 0.0, 20.0);
+    c.range(
+        "population.sofa_hosts_mean_care",
+        p.sofa_hosts_mean_care,
+        0.0,
+        20.0,
+    );
+    c.prob("population.mortality_monthly", p.mortality_monthly);
+    c.prob(
+        "population.mortality_homeless_monthly",
+        p.mortality_homeless_monthly,
+    );
+
+    let e = &s.entry;
+    c.prob("entry.baseline_monthly", e.baseline_monthly);
+    c.hr("entry.hr_care", e.hr_care);
+    c.hr("entry.hr_psychiatric", e.hr_psychiatric);
+    c.hr("entry.hr_substance", e.hr_substance);
+    c.hr("entry.hr_prison", e.hr_prison);
+    c.hr("entry.hr_neet", e.hr_neet);
+    c.range("entry.hr_shrinkage", e.hr_shrinkage, 0.0, 1.0);
+    c.prob("entry.at_risk_onset_monthly", e.at_risk_onset_monthly);
+    c.prob("entry.at_risk_resolve_monthly", e.at_risk_resolve_monthly);
+    c.prob("entry.at_risk_entry_monthly", e.at_risk_entry_monthly);
+    c.prob("entry.care_exit_homeless_12m", e.care_exit_homeless_12m);
+    c.prob(
+        "entry.aftercare_end_homeless_12m",
+        e.aftercare_end_homeless_12m,
+    );
+    c.prob(
+        "entry.psychiatric_admission_monthly",
+        e.psychiatric_admission_monthly,
+    );
+    c.range(
+        "entry.psychiatric_stay_months",
+        e.psychiatric_stay_months,
+        1.0,
+        120.0,
+    );
+    c.share(
+        "entry.psychiatric_discharge_homeless",
+        e.psychiatric_discharge_homeless,
+    );
+    c.prob("entry.prison_admission_monthly", e.prison_admission_monthly);
+    c.range("entry.prison_stay_months", e.prison_stay_months, 1.0, 240.0);
+    c.share("entry.prison_release_homeless", e.prison_release_homeless);
+
+    let sl = &s.sleeping;
+    c.share(
+        "sleeping.host_episode_end_monthly",
+        sl.host_episode_end_monthly,
+    );
+    c.range(
+        "sleeping.willingness_loss_per_month",
+        sl.willingness_loss_per_month,
+        0.0,
+        1.0,
+    );
+    c.share("sleeping.tie_decay_monthly", sl.tie_decay_monthly);
+    c.share("sleeping.shelter_acceptance", sl.shelter_acceptance);
+    c.share(
+        "sleeping.shelter_stay_exit_monthly",
+        sl.shelter_stay_exit_monthly,
+    );
+    c.uint(
+        "sleeping.youth_shelter_beds_national",
+        sl.youth_shelter_beds_national as u64,
+        0,
+        1_000_000,
+    );
+    c.uint("sleeping.sofa_hosts_max", sl.sofa_hosts_max as u64, 0, 50);
+
+    let x = &s.exits;
+    for (i, v) in x.type_exit_monthly.iter().enumerate() {
+        c.prob(&format!("exits.type_exit_monthly[{i}]"), *v);
+    }
+    c.share("exits.self_resolved_share", x.self_resolved_share);
+    for (i, v) in x.place_modifier.iter().enumerate() {
+        c.range(&format!("exits.place_modifier[{i}]"), *v, 0.0, 5.0);
+    }
+    c.range("exits.frailty_per_year", x.frailty_per_year, 0.0, 1.0);
+    for (i, v) in x.return_monthly.iter().enumerate() {
+        c.prob(&format!("exits.return_monthly[{i}]"), *v);
+    }
+    c.uint(
+        "exits.return_window_months",
+        x.return_window_months as u64,
+        0,
+        360,
+    );
+
+    let a = &s.allocation;
+    c.uint(
+        "allocation.list_after_months",
+        a.list_after_months as u64,
+        0,
+        60,
+    );
+    c.share("allocation.offer_acceptance", a.offer_acceptance);
+    c.uint(
+        "allocation.refusal_cooldown_months",
+        a.refusal_cooldown_months as u64,
+        0,
+        120,
+    );
+    c.uint(
+        "allocation.move_in_lag_months",
+        a.move_in_lag_months as u64,
+        0,
+        24,
+    );
+    let w = &a.priority;
+    for (k, v) in [
+        ("psychiatric", w.psychiatric),
+        ("care_history", w.care_history),
+        ("substance", w.substance),
+        ("shelter_or_street", w.shelter_or_street),
+        ("per_month_homeless", w.per_month_homeless),
+    ] {
+        c.uint(&format!("allocation.priority.{k}"), v as u64, 0, 10_000);
+    }
+
+    let inc = &s.income;
+    for (k, v) in [
+        ("benefit", inc.benefit),
+        ("benefit_psychiatric", inc.benefit_psychiatric),
+        ("student_grant", inc.student_grant),
+        ("wage", inc.wage),
+    ] {
+        c.uint(&format!("income.{k}"), v as u64, 0, 1_000_000);
+    }
+    c.range("income.max_rent_share", inc.max_rent_share, 0.0, 1.0);
+
+    if s.housing.segments.len() > 32 {
+        c.fail(
+            "housing.segments",
+            format!(
+                "{} segments; allowed: at most 32",
+                s.housing.segments.len()
+            ),
+        );
+    }
+    for (i, seg) in s.housing.segments.iter().enumerate() {
+        let k = |f: &str| format!("housing.segments[{i}].{f}");
+        if seg.name.is_empty()
+            || !seg
+                .name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+        {
+            c.fail(
+                k("name"),
+                format!(
+                    "`{}` is not a valid segment name; allowed: letters, digits and `_`",
+                    seg.name
+                ),
+            );
+        }
+        if s.housing.segments[..i].iter().any(|o| o.name == seg.name) {
+            c.fail(
+                k("name"),
+                format!(
+                    "`{}` is used by an earlier segment; allowed: unique names",
+                    seg.name
+                ),
+            );
+        }
+        c.uint(&k("national_stock"), seg.national_stock as u64, 0, 5_000_000);
+        c.share(&k("annual_turnover"), seg.annual_turnover);
+        c.share(&k("allocation_share"), seg.allocation_share);
+        c.share(&k("homeless_youth_share"), seg.homeless_youth_share);
+        c.uint(&k("rent"), seg.rent as u64, 0, 100_000);
+    }
+
+    c.uint("costs.shelter_month", s.costs.shelter_month as u64, 0, 10_000_000);
+
+    c.problems
+}
+
+fn shares_sum_to_one(c: &mut Checker, key: &str, v: &[f64]) {
+    for (i, x) in v.iter().enumerate() {
+        c.share(&format!("{key}[{i}]"), *x);
+    }
+    let sum: f64 = v.iter().sum();
+    if (sum - 1.0).abs() > 1e-6 {
+        c.fail(
+            key,
+            format!("shares sum to {sum}; allowed: shares that sum to 1"),
+        );
+    }
+}
