@@ -40,7 +40,9 @@ impl From<ProgressArg> for Progress {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Simulate a scenario and write monthly.csv, pit_counts.csv, summary.csv, manifest.json.
-    #[command(after_help = "Example:\n  hjemsim run scenarios/baseline.toml --replicates 4 --threads 2 \\\n      --set allocation.offer_acceptance=0.9 --out output/")]
+    #[command(
+        after_help = "Example:\n  hjemsim run scenarios/baseline.toml --replicates 4 --threads 2 \\\n      --set allocation.offer_acceptance=0.9 --out output/"
+    )]
     Run {
         /// Scenario file (TOML).
         scenario: PathBuf,
@@ -64,7 +66,9 @@ pub enum Command {
         progress: ProgressArg,
     },
     /// Check scenario files without running them; exit 0 if all are valid, 2 if not.
-    #[command(after_help = "Example:\n  hjemsim validate scenarios/baseline.toml scenarios/benchmarks/*.toml")]
+    #[command(
+        after_help = "Example:\n  hjemsim validate scenarios/baseline.toml scenarios/benchmarks/*.toml"
+    )]
     Validate {
         /// Scenario files.
         #[arg(required = true)]

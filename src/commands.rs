@@ -98,17 +98,17 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, Error> {
         &format!("{} x {replicates}", scenario.name),
     );
     let final_dir = opts.out.join(&scenario.name);
-    let names = setup.municipalities.iter().map(|m| m.name.clone()).collect();
+    let names = setup
+        .municipalities
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
     let mut writer = RunWriter::new(&final_dir, &scenario.name, scenario.run.scale, names)?;
     let mut agent_months = 0u64;
     let on_month = || bar.inc(1);
     pool.install(|| {
         run_replicates(&setup, scenario.run.seed, replicates, &on_month, |r| {
-            agent_months += r
-                .months
-                .iter()
-                .map(|(_, c)| c.iter().map(|x| x.population_start).sum::<u64>())
-                .sum::<u64>();
+            agent_months += r.agent_months;
             writer.write_replicate(&r)
         })
     })?;
@@ -116,7 +116,14 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, Error> {
     let wall_seconds = started.elapsed().as_secs_f64();
     let threads = pool.current_num_threads();
     let dir = writer.finish(|staging| {
-        write_manifest(staging, &resolved, &setup, threads, wall_seconds, agent_months)
+        write_manifest(
+            staging,
+            &resolved,
+            &setup,
+            threads,
+            wall_seconds,
+            agent_months,
+        )
     })?;
     Ok(RunReport {
         dir,
@@ -180,7 +187,8 @@ fn write_manifest(
     let mut json = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
     json.push('\n');
     let path = staging.join("manifest.json");
-    std::fs::write(&path, json).map_err(|e| OutputError::new(format!("writing {}", path.display()), e))
+    std::fs::write(&path, json)
+        .map_err(|e| OutputError::new(format!("writing {}", path.display()), e))
 }
 
 /// `hjemsim validate`: checks each file; returns one line per file and whether all were valid.

@@ -17,6 +17,8 @@ use crate::model::{Model, Setup};
 pub struct ReplicateResult {
     pub replicate: u32,
     pub months: Vec<(Month, Vec<MonthCounts>)>,
+    /// People x months simulated, burn-in included: the work done.
+    pub agent_months: u64,
 }
 
 /// Runs one replicate from the first burn-in month to the end. `on_month` is called after every
@@ -30,15 +32,21 @@ pub fn run_replicate(
     let mut model = Model::new(setup, seed, replicate);
     let params = &setup.params;
     let mut months = Vec::with_capacity((params.end.0 - params.report_start.0 + 1).max(0) as usize);
+    let mut agent_months = 0;
     while model.month <= params.end {
         let month = model.month;
         let counts = model.step();
+        agent_months += counts.iter().map(|c| c.population_start).sum::<u64>();
         if month >= params.report_start {
             months.push((month, counts));
         }
         on_month();
     }
-    ReplicateResult { replicate, months }
+    ReplicateResult {
+        replicate,
+        months,
+        agent_months,
+    }
 }
 
 /// Runs replicates `0..replicates` in waves as wide as the current rayon pool, handing each result

@@ -244,7 +244,8 @@ impl People {
     }
 
     /// Bytes held per person (for memory estimates).
-    pub const BYTES_PER_PERSON: usize = 4 + 4 + 1 + 1 + 1 + 1 + 1 + 4 + 4 + 4 + 2 + 1 + 1 + 1 + 4 + 1;
+    pub const BYTES_PER_PERSON: usize =
+        4 + 4 + 1 + 1 + 1 + 1 + 1 + 4 + 4 + 4 + 2 + 1 + 1 + 1 + 4 + 1;
 }
 
 /// Builds the initial population of one municipality: `count` people with ages spread evenly
@@ -301,7 +302,10 @@ mod tests {
         assert!(people.birth_month.windows(2).all(|w| w[0] <= w[1]));
         for &b in &people.birth_month {
             let age = start.0 - b;
-            assert!((AGE_ENTRY_MONTHS..AGE_EXIT_MONTHS).contains(&age), "age {age}");
+            assert!(
+                (AGE_ENTRY_MONTHS..AGE_EXIT_MONTHS).contains(&age),
+                "age {age}"
+            );
         }
         assert!(people.id.iter().all(|id| id >> 24 == 3));
     }
@@ -311,9 +315,8 @@ mod tests {
         let p = params();
         let n = 200_000;
         let people = initial_people(ReplicateKey::new(7, 1), 0, n, Month::new(2010, 1), &p);
-        let share = |bit: u8| {
-            people.traits.iter().filter(|&&t| t & bit != 0).count() as f64 / n as f64
-        };
+        let share =
+            |bit: u8| people.traits.iter().filter(|&&t| t & bit != 0).count() as f64 / n as f64;
         for (bit, expected) in [
             (traits::CARE, p.care_history_share),
             (traits::PSYCHIATRIC, p.psychiatric_share),
@@ -321,7 +324,10 @@ mod tests {
         ] {
             let se = (expected * (1.0 - expected) / n as f64).sqrt();
             let got = share(bit);
-            assert!((got - expected).abs() < 5.0 * se, "bit {bit}: {got} vs {expected}");
+            assert!(
+                (got - expected).abs() < 5.0 * se,
+                "bit {bit}: {got} vs {expected}"
+            );
         }
         let mean_hosts = people
             .sofa_hosts
@@ -330,7 +336,11 @@ mod tests {
             .filter(|(_, t)| *t & traits::CARE == 0)
             .map(|(&h, _)| h as f64)
             .sum::<f64>()
-            / people.traits.iter().filter(|&&t| t & traits::CARE == 0).count() as f64;
+            / people
+                .traits
+                .iter()
+                .filter(|&&t| t & traits::CARE == 0)
+                .count() as f64;
         assert!((mean_hosts - 3.0).abs() < 0.05, "mean hosts {mean_hosts}");
     }
 

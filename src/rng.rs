@@ -134,7 +134,8 @@ impl PersonDraws {
 /// A probability as a 32-bit threshold: `draw < threshold(p)` happens with probability `p`
 /// (to within 2^-32).
 pub fn threshold(p: f64) -> u32 {
-    if !(p > 0.0) {
+    // NaN and non-positive probabilities never happen.
+    if p.is_nan() || p <= 0.0 {
         0
     } else if p >= 1.0 {
         u32::MAX
@@ -144,23 +145,14 @@ pub fn threshold(p: f64) -> u32 {
 }
 
 /// A stream for one municipal decision in one month, e.g. the vacancies of one segment.
-pub fn municipal_rng(
-    key: ReplicateKey,
-    municipality: u32,
-    month: i32,
-    decision: u32,
-) -> StreamRng {
+pub fn municipal_rng(key: ReplicateKey, municipality: u32, month: i32, decision: u32) -> StreamRng {
     let k = key.place_key(municipality as u64 + 1, month, decision);
     StreamRng::new(((mix64(k ^ GOLDEN) as u128) << 64) | k as u128)
 }
 
 /// A stream for the attributes of one person, drawn once when the person appears.
 pub fn person_rng(key: ReplicateKey, person: u32) -> StreamRng {
-    let k = key.place_key(
-        (1u64 << 40) | person as u64,
-        0,
-        Decision::Attributes as u32,
-    );
+    let k = key.place_key((1u64 << 40) | person as u64, 0, Decision::Attributes as u32);
     StreamRng::new(((mix64(k ^ GOLDEN) as u128) << 64) | k as u128)
 }
 

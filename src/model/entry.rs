@@ -136,7 +136,11 @@ pub fn institution_month(
         return Outcome::Death;
     }
     if u < probs[0] + probs[1] {
-        if draws.chance(id, Decision::Discharge as u32, params.discharge_homeless[kind]) {
+        if draws.chance(
+            id,
+            Decision::Discharge as u32,
+            params.discharge_homeless[kind],
+        ) {
             return Outcome::Homeless(Route::Discharge);
         }
         people.housing[i] = HousingState::Housed;

@@ -30,7 +30,11 @@ pub fn homeless_month(
 ) -> Outcome {
     let id = people.id[i];
     if people.housing[i] == HousingState::OfferPending {
-        if draws.chance(id, Decision::HomelessEvent as u32, params.mortality_homeless) {
+        if draws.chance(
+            id,
+            Decision::HomelessEvent as u32,
+            params.mortality_homeless,
+        ) {
             return Outcome::Death;
         }
         if month - people.state_since[i] >= params.move_in_lag {

@@ -243,7 +243,9 @@ impl MunicipalityState {
                 continue;
             }
             let outcome = match state {
-                HousingState::Housed | HousingState::HousedSupported | HousingState::AfterSupport => {
+                HousingState::Housed
+                | HousingState::HousedSupported
+                | HousingState::AfterSupport => {
                     entry::housed_month(&mut self.people, i, age, m, params, draws)
                 }
                 HousingState::AtRisk => entry::at_risk_month(&mut self.people, i, m, params, draws),
@@ -374,8 +376,7 @@ impl MunicipalityState {
     ) {
         let params = &setup.params;
         let m = month.0;
-        let slots =
-            allocation::draw_slots(key, self.index, m, params, &self.stock, &self.occupied);
+        let slots = allocation::draw_slots(key, self.index, m, params, &self.stock, &self.occupied);
         c.vacancies = slots.iter().map(|&x| x as u64).sum();
         let mut queue = std::mem::take(&mut self.queue);
         allocation::build_queue(&self.people, rows, m, params, &mut queue);

@@ -82,8 +82,9 @@ impl Staging {
                 OutputError::new(format!("moving aside {}", self.final_dir.display()), e)
             })?;
         }
-        std::fs::rename(&self.dir, &self.final_dir)
-            .map_err(|e| OutputError::new(format!("renaming into {}", self.final_dir.display()), e))?;
+        std::fs::rename(&self.dir, &self.final_dir).map_err(|e| {
+            OutputError::new(format!("renaming into {}", self.final_dir.display()), e)
+        })?;
         self.committed = true;
         if had_old {
             let _ = std::fs::remove_dir_all(&old);
@@ -111,7 +112,7 @@ pub fn scaled(raw: u64, scale: f64) -> u64 {
 
 /// blake3 digest of a file, in hex.
 pub fn digest_file(path: &Path) -> Result<String, OutputError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| OutputError::new(format!("reading {}", path.display()), e))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| OutputError::new(format!("reading {}", path.display()), e))?;
     Ok(blake3::hash(&bytes).to_hex().to_string())
 }

@@ -16,7 +16,10 @@ type CsvOut = csv::Writer<BufWriter<File>>;
 fn create_csv(path: &Path) -> Result<CsvOut, OutputError> {
     let f = File::create(path)
         .map_err(|e| OutputError::new(format!("creating {}", path.display()), e))?;
-    Ok(csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, f)))
+    Ok(csv::Writer::from_writer(BufWriter::with_capacity(
+        1 << 20,
+        f,
+    )))
 }
 
 /// The week-6 count situations, in output order (VIVE's categories, with "other" for those

@@ -134,7 +134,7 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Resolved, ScenarioError> {
             Ok(s) => s,
             Err(e) => {
                 let key = path_string(e.path());
-                let message = e.inner().to_string();
+                let message = e.inner().message().trim_end().to_string();
                 return Err(ScenarioError::Invalid(vec![locate(&key, message)]));
             }
         };
@@ -219,10 +219,7 @@ fn read_chain(
     let text = std::fs::read_to_string(path)
         .map_err(|e| here_error(format!("cannot read scenario file `{shown}`: {e}")))?;
     let table: Table = toml::from_str(&text).map_err(|e| {
-        let (line, column) = e
-            .span()
-            .map(|s| line_col(&text, s.start))
-            .unwrap_or((1, 1));
+        let (line, column) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
         ScenarioError::Invalid(vec![Diagnostic {
             source: shown.clone(),
             line,
@@ -324,19 +321,58 @@ fn apply_set(
         ));
     };
     let key = key.trim();
-    let parts: Vec<&str> = key.split('.').collect();
-    if key.is_empty() || parts.iter().any(|p| p.is_empty()) {
-        return Err(diag(key, "the key path is empty or has an empty part".into()));
+    let parts = split_path(key);
+    if key.is_empty() || key.split('.').any(|p| p.is_empty()) || parts.is_empty() {
+        return Err(diag(
+            key,
+            "the key path is empty or has an empty part".into(),
+        ));
+    }
+    if parts[parts.len() - 1].starts_with('[') {
+        return Err(diag(
+            key,
+            "the key path must end in a key, not an index".into(),
+        ));
     }
     let value = match toml::from_str::<Table>(&format!("v = {}", raw.trim())) {
         Ok(mut t) => t.remove("v").expect("parsed key"),
         Err(_) => Value::String(raw.trim().to_string()),
     };
     let mut table = merged;
-    for (depth, part) in parts[..parts.len() - 1].iter().enumerate() {
+    let mut k = 0;
+    while k < parts.len() - 1 {
+        let part = &parts[k];
         let entry = table
             .entry(part.to_string())
             .or_insert_with(|| Value::Table(Table::new()));
+        let entry = match parts[k + 1]
+            .strip_prefix('[')
+            .and_then(|x| x.strip_suffix(']'))
+        {
+            Some(index) => {
+                k += 1;
+                let Value::Array(items) = entry else {
+                    return Err(diag(
+                        key,
+                        format!("`{part}` is not an array, so it has no element {index}"),
+                    ));
+                };
+                let len = items.len();
+                match index.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                    Some(item) => item,
+                    None => {
+                        return Err(diag(
+                            key,
+                            format!(
+                                "`{part}` has {len} elements; allowed indices: 0 to {}",
+                                len.saturating_sub(1)
+                            ),
+                        ));
+                    }
+                }
+            }
+            None => entry,
+        };
         match entry {
             Value::Table(t) => table = t,
             _ => {
@@ -344,12 +380,13 @@ fn apply_set(
                     key,
                     format!(
                         "`{}` is a value, not a table, so it has no key `{}`",
-                        parts[..=depth].join("."),
-                        parts[depth + 1]
+                        parts[..=k].join("."),
+                        parts[k + 1]
                     ),
                 ));
             }
         }
+        k += 1;
     }
     table.insert(parts[parts.len() - 1].to_string(), value);
     let below = format!("{key}.");
@@ -433,7 +470,10 @@ fn split_path(key: &str) -> Vec<String> {
             if open > 0 {
                 out.push(rest[..open].to_string());
             }
-            let close = rest[open..].find(']').map(|c| open + c + 1).unwrap_or(rest.len());
+            let close = rest[open..]
+                .find(']')
+                .map(|c| open + c + 1)
+                .unwrap_or(rest.len());
             out.push(rest[open..close].to_string());
             rest = &rest[close..];
         }

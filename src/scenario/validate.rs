@@ -96,16 +96,16 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             ),
         );
     }
-    if let (Some(a), Some(b)) = (start, end) {
-        if b < a {
-            c.fail(
-                "run.end",
-                format!(
-                    "{} is before run.start {}; allowed: run.start or later",
-                    s.run.end, s.run.start
-                ),
-            );
-        }
+    if let (Some(a), Some(b)) = (start, end)
+        && b < a
+    {
+        c.fail(
+            "run.end",
+            format!(
+                "{} is before run.start {}; allowed: run.start or later",
+                s.run.end, s.run.start
+            ),
+        );
     }
     c.uint("run.burn_in_months", s.run.burn_in_months as u64, 0, 600);
     c.uint("run.replicates", s.run.replicates as u64, 1, 100_000);
@@ -277,10 +277,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     if s.housing.segments.len() > 32 {
         c.fail(
             "housing.segments",
-            format!(
-                "{} segments; allowed: at most 32",
-                s.housing.segments.len()
-            ),
+            format!("{} segments; allowed: at most 32", s.housing.segments.len()),
         );
     }
     for (i, seg) in s.housing.segments.iter().enumerate() {
@@ -308,14 +305,24 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
                 ),
             );
         }
-        c.uint(&k("national_stock"), seg.national_stock as u64, 0, 5_000_000);
+        c.uint(
+            &k("national_stock"),
+            seg.national_stock as u64,
+            0,
+            5_000_000,
+        );
         c.share(&k("annual_turnover"), seg.annual_turnover);
         c.share(&k("allocation_share"), seg.allocation_share);
         c.share(&k("homeless_youth_share"), seg.homeless_youth_share);
         c.uint(&k("rent"), seg.rent as u64, 0, 100_000);
     }
 
-    c.uint("costs.shelter_month", s.costs.shelter_month as u64, 0, 10_000_000);
+    c.uint(
+        "costs.shelter_month",
+        s.costs.shelter_month as u64,
+        0,
+        10_000_000,
+    );
 
     c.problems
 }
@@ -328,7 +335,7 @@ fn shares_sum_to_one(c: &mut Checker, key: &str, v: &[f64]) {
     if (sum - 1.0).abs() > 1e-6 {
         c.fail(
             key,
-            format!("shares sum to {sum}; allowed: shares that sum to 1"),
+            format!("shares sum to {sum:.6}; allowed: shares that sum to 1"),
         );
     }
 }
