@@ -91,8 +91,33 @@ month_counts! {
     shelter_25_29,
     street_25_29,
     other_25_29,
+    /// Support courses started (CTI, ICM, ACT; step-ups included).
+    support_starts,
+    /// Support courses ended (CTI completed, home lost, death, ageing out).
+    support_ends,
+    /// CTI clients stepped up to ICM at the end of the course.
+    step_ups,
+    /// Rehoused people waiting for a support slot.
+    support_waiting,
+    cti_phase_1,
+    cti_phase_2,
+    cti_phase_3,
+    icm_clients,
+    act_clients,
+    /// Client slots (workers x caseload): CTI, ICM, ACT.
+    support_capacity_cti,
+    support_capacity_icm,
+    support_capacity_act,
+    /// Activity and health of everyone present at the end of the month.
+    neet,
+    in_education,
+    in_job,
+    psychiatric,
+    substance,
     /// Shelter cost this month, DKK.
     shelter_cost_dkk,
+    /// Support cost this month, DKK.
+    support_cost_dkk,
 }
 
 impl MonthCounts {
@@ -159,6 +184,24 @@ pub fn check_books(c: &MonthCounts) -> Result<(), String> {
     }
     if c.acceptances + c.refusals != c.offers {
         return Err("offers are not accepted or refused".into());
+    }
+    if c.neet + c.in_education + c.in_job != c.population_end {
+        return Err("activity counts do not add up to the population".into());
+    }
+    let cti = c.cti_phase_1 + c.cti_phase_2 + c.cti_phase_3;
+    for (name, clients, capacity) in [
+        ("CTI", cti, c.support_capacity_cti),
+        ("ICM", c.icm_clients, c.support_capacity_icm),
+        ("ACT", c.act_clients, c.support_capacity_act),
+    ] {
+        if clients > capacity {
+            return Err(format!(
+                "{name} clients {clients} exceed capacity {capacity}"
+            ));
+        }
+    }
+    if cti + c.icm_clients + c.act_clients != c.housed_supported {
+        return Err("support clients do not add up to those housed with support".into());
     }
     let routes = c.entries_direct
         + c.entries_at_risk

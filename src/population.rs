@@ -139,6 +139,10 @@ pub struct People {
     pub cooldown_until: Vec<i32>,
     /// Housing segment + 1 of an allocated unit the person lives in; 0 = none.
     pub tenancy: Vec<u8>,
+    /// Support method (see `model::support`), with a high bit while waiting for a slot.
+    pub support: Vec<u8>,
+    /// Month support (or the wait for it, or the time after CTI) began.
+    pub support_since: Vec<i32>,
 }
 
 impl People {
@@ -221,6 +225,8 @@ impl People {
         self.host_willingness.push(0);
         self.cooldown_until.push(NEVER);
         self.tenancy.push(0);
+        self.support.push(0);
+        self.support_since.push(NEVER);
     }
 
     /// Drops rows `..n` (the aged-out prefix), keeping every column aligned.
@@ -241,11 +247,13 @@ impl People {
         self.host_willingness.drain(..n);
         self.cooldown_until.drain(..n);
         self.tenancy.drain(..n);
+        self.support.drain(..n);
+        self.support_since.drain(..n);
     }
 
     /// Bytes held per person (for memory estimates).
     pub const BYTES_PER_PERSON: usize =
-        4 + 4 + 1 + 1 + 1 + 1 + 1 + 4 + 4 + 4 + 2 + 1 + 1 + 1 + 4 + 1;
+        4 + 4 + 1 + 1 + 1 + 1 + 1 + 4 + 4 + 4 + 2 + 1 + 1 + 1 + 4 + 1 + 1 + 4;
 }
 
 /// Builds the initial population of one municipality: `count` people with ages spread evenly

@@ -44,6 +44,10 @@ pub enum Decision {
     TieDecay = 6,
     /// Whether a free shelter bed is accepted.
     ShelterAcceptance = 7,
+    /// Step-up from CTI to ICM at the end of the course.
+    StepUp = 8,
+    /// Activity and health transitions of the month (competing events).
+    LifeEvents = 9,
     /// Whether a housing offer is accepted (one code per segment: `OfferAcceptance + segment`).
     OfferAcceptance = 64,
     /// Number of 18-year-olds who enter a municipality this month.

@@ -43,6 +43,8 @@ fn books_balance_in_every_municipality_every_month() {
     assert!(national.exits_allocation > 0 && national.refusals > 0);
     assert!(national.exits_age30 > 0 && national.entries_18 > 0 && national.deaths > 0);
     assert!(national.shelter > 0 && national.sofa > 0 && national.street > 0);
+    assert!(national.support_starts > 0 && national.support_ends > 0);
+    assert!(national.cti_phase_3 > 0 && national.icm_clients > 0 && national.act_clients > 0);
 }
 
 #[test]
@@ -53,6 +55,8 @@ fn the_check_catches_broken_books() {
         exits_age30: 1,
         population_end: 11,
         housed: 10,
+        neet: 1,
+        in_job: 10,
         sofa: 1,
         sofa_18_24: 1,
         shelter_beds: 1,
@@ -73,6 +77,14 @@ fn the_check_catches_broken_books() {
         ..good
     };
     assert!(check_books(&overfull).unwrap_err().contains("beds"));
+    let over_caseload = MonthCounts {
+        housed: 9,
+        housed_supported: 1,
+        cti_phase_2: 1,
+        support_capacity_cti: 0,
+        ..good
+    };
+    assert!(check_books(&over_caseload).unwrap_err().contains("CTI"));
     let over_stock = MonthCounts {
         occupied_units: 3,
         stock_units: 2,

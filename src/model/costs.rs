@@ -7,4 +7,9 @@ use crate::metrics::MonthCounts;
 /// godtigang-housingfirst.dk: about 550,000 DKK a year).
 pub fn account(counts: &mut MonthCounts, params: &Params) {
     counts.shelter_cost_dkk = counts.shelter * params.shelter_month_cost;
+    // Support per client-month (DA §7.4G).
+    let [cti, icm, act] = params.support_month_cost;
+    counts.support_cost_dkk = (counts.cti_phase_1 + counts.cti_phase_2 + counts.cti_phase_3) * cti
+        + counts.icm_clients * icm
+        + counts.act_clients * act;
 }

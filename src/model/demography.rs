@@ -41,6 +41,7 @@ pub fn drop_departed(m: &mut MunicipalityState) {
     }
     if m.first_live > 0 && m.first_live * 8 >= m.people.len() {
         m.people.drop_prefix(m.first_live);
+        m.base_serial += m.first_live as u32;
         m.first_live = 0;
     }
 }

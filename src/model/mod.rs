@@ -13,21 +13,28 @@
 //! Municipalities never read each other's state within a month, so they step in parallel; the
 //! model knows nothing of threads, replicates or files.
 
+pub mod activity;
 pub mod allocation;
 pub mod costs;
 pub mod demography;
 pub mod entry;
 pub mod exits;
 pub mod hazard;
+pub mod health;
 pub mod params;
 pub mod sleeping;
+pub mod support;
+
+use std::collections::VecDeque;
 
 use rayon::prelude::*;
 
 use crate::calendar::Month;
 use crate::data::{Municipality, apportion};
 use crate::metrics::MonthCounts;
-use crate::population::{AGE_EXIT_MONTHS, HousingState, NEVER, People, initial_people};
+use crate::population::{
+    AGE_EXIT_MONTHS, Activity, HousingState, NEVER, People, initial_people, traits,
+};
 use crate::rng::ReplicateKey;
 use crate::scenario::{Apportionment, Scenario};
 pub use params::Params;
@@ -67,6 +74,8 @@ pub struct Setup {
     pub shelter_beds: Vec<u32>,
     /// Units per municipality and segment.
     pub stock: Vec<Vec<u32>>,
+    /// Support client slots per municipality: CTI, ICM, ACT.
+    pub support_capacity: Vec<[u32; 3]>,
 }
 
 impl Setup {
@@ -111,9 +120,19 @@ impl Setup {
                 stock[m].push(units as u32);
             }
         }
+        let mut support_capacity = vec![[0u32; 3]; municipalities.len()];
+        let su = &scenario.support;
+        for (method, (workers, caseload)) in su.workers_national.iter().zip(su.caseload).enumerate()
+        {
+            let slots = scaled(workers * caseload as f64);
+            for (capacity, n) in support_capacity.iter_mut().zip(apportion(slots, &youth)) {
+                capacity[method] = n as u32;
+            }
+        }
         Setup {
             scenario,
             params,
+            support_capacity,
             municipalities,
             initial_people: initial,
             entrants_mean,
@@ -137,6 +156,13 @@ pub struct MunicipalityState {
     pub shelter_beds: u32,
     pub stock: Vec<u32>,
     pub occupied: Vec<u32>,
+    /// Serial number of row 0 (rows are in serial order, so `row = serial - base_serial`).
+    pub base_serial: u32,
+    /// Support clients and client slots: CTI, ICM, ACT.
+    pub caseload: [u32; 3],
+    pub capacity: [u32; 3],
+    /// Ids of rehoused people waiting for a support slot, longest wait first.
+    pub waiting: VecDeque<u32>,
     // Scratch space, reused every month.
     homeless_rows: Vec<u32>,
     queue: Vec<allocation::Candidate>,
@@ -163,6 +189,10 @@ impl MunicipalityState {
             shelter_beds: setup.shelter_beds[index],
             occupied: vec![0; setup.stock[index].len()],
             stock: setup.stock[index].clone(),
+            base_serial: 0,
+            caseload: [0; 3],
+            capacity: setup.support_capacity[index],
+            waiting: VecDeque::new(),
             homeless_rows: Vec::new(),
             queue: Vec::new(),
             needs: Vec::new(),
@@ -185,8 +215,16 @@ impl MunicipalityState {
         p.tenancy[i] = 0;
     }
 
-    fn begin_spell(&mut self, i: usize, month: i32, sofa_hosts_max: u8) {
+    /// The row of a person id, if it is still in the table.
+    pub fn row_of(&self, id: u32) -> Option<usize> {
+        let serial = id & 0x00FF_FFFF;
+        let row = serial.checked_sub(self.base_serial)? as usize;
+        (row < self.people.len() && self.people.id[row] == id).then_some(row)
+    }
+
+    fn begin_spell(&mut self, i: usize, month: i32, sofa_hosts_max: u8, c: &mut MonthCounts) {
         self.release_unit(i);
+        support::end(&mut self.people, i, &mut self.caseload, c);
         let p = &mut self.people;
         // Ties regrow while housed: one host a year since the last exit.
         if p.last_exit[i] != NEVER {
@@ -208,8 +246,9 @@ impl MunicipalityState {
         p.state_since[i] = month;
     }
 
-    fn leave(&mut self, i: usize) {
+    fn leave(&mut self, i: usize, c: &mut MonthCounts) {
         self.release_unit(i);
+        support::end(&mut self.people, i, &mut self.caseload, c);
         self.people.housing[i] = HousingState::Gone;
         self.live -= 1;
     }
@@ -231,6 +270,11 @@ impl MunicipalityState {
         // 2. The people pass.
         let mut rows = std::mem::take(&mut self.homeless_rows);
         rows.clear();
+        // The counts everyone adds to are kept in locals: incrementing a field of `c` (which is
+        // lent out inside the loop) would chain every person's month through one memory slot.
+        let mut housed = 0u64;
+        let mut by_activity = [0u64; 3];
+        let (mut psychiatric, mut substance) = (0u64, 0u64);
         for i in self.first_live..self.people.len() {
             let state = self.people.housing[i];
             if state == HousingState::Gone {
@@ -238,7 +282,7 @@ impl MunicipalityState {
             }
             let age = m - self.people.birth_month[i];
             if age >= AGE_EXIT_MONTHS {
-                self.leave(i);
+                self.leave(i, &mut c);
                 c.exits_age30 += 1;
                 continue;
             }
@@ -261,7 +305,7 @@ impl MunicipalityState {
                     if state.is_homeless() {
                         c.deaths_homeless += 1;
                     }
-                    self.leave(i);
+                    self.leave(i, &mut c);
                     continue;
                 }
                 Outcome::Homeless(route) => {
@@ -273,7 +317,7 @@ impl MunicipalityState {
                         Route::Discharge => c.entries_discharge += 1,
                         Route::Return => c.entries_return += 1,
                     }
-                    self.begin_spell(i, m, params.sofa_hosts_max);
+                    self.begin_spell(i, m, params.sofa_hosts_max, &mut c);
                 }
                 Outcome::SelfExit => {
                     self.end_spell(i, m);
@@ -281,21 +325,38 @@ impl MunicipalityState {
                 }
                 Outcome::MoveIn => {
                     let segment = self.people.state_detail[i];
-                    self.end_spell(i, m);
-                    self.people.tenancy[i] = segment + 1;
-                    c.exits_allocation += 1;
+                    self.move_in(i, segment, m, params, &mut c);
                 }
             }
+            life_events(&mut self.people, i, m, params, draws);
+            let a = self.people.activity[i];
+            by_activity[0] += (a == Activity::Neet as u8) as u64;
+            by_activity[1] += (a == Activity::Education as u8) as u64;
+            by_activity[2] += (a == Activity::Job as u8) as u64;
+            let t = self.people.traits[i];
+            psychiatric += (t & traits::PSYCHIATRIC != 0) as u64;
+            substance += (t & traits::SUBSTANCE != 0) as u64;
             let state = self.people.housing[i];
-            if state.is_homeless() {
+            if state == HousingState::Housed {
+                housed += 1;
+            } else if state.is_homeless() {
                 rows.push(i as u32);
             } else {
                 count_settled(&mut c, state);
+                if state == HousingState::HousedSupported {
+                    support::count_client(&self.people, i, m, params, &mut c);
+                }
             }
         }
 
-        // 3. Municipal allocation.
+        c.housed += housed;
+        [c.neet, c.in_education, c.in_job] = by_activity;
+        c.psychiatric = psychiatric;
+        c.substance = substance;
+
+        // 3. Municipal allocation, then support slots for those waiting.
         self.allocate(setup, key, month, draws, &rows, &mut c);
+        self.admit_waiting(m, params, &mut c);
 
         // 4. Where the homeless sleep.
         let mut needs = std::mem::take(&mut self.needs);
@@ -316,6 +377,10 @@ impl MunicipalityState {
             let state = self.people.housing[i];
             if !state.is_homeless() {
                 count_settled(&mut c, state);
+                if state == HousingState::HousedSupported {
+                    // Started this month (moved in with no lag): CTI phase 1 or ICM/ACT.
+                    support::count_client(&self.people, i, m, params, &mut c);
+                }
                 continue;
             }
             let young = m - self.people.birth_month[i] < 25 * 12;
@@ -359,6 +424,10 @@ impl MunicipalityState {
         c.shelter_beds = self.shelter_beds as u64;
         c.stock_units = self.stock.iter().map(|&x| x as u64).sum();
         c.occupied_units = self.occupied.iter().map(|&x| x as u64).sum();
+        c.support_waiting = self.waiting.len() as u64;
+        c.support_capacity_cti = self.capacity[0] as u64;
+        c.support_capacity_icm = self.capacity[1] as u64;
+        c.support_capacity_act = self.capacity[2] as u64;
         costs::account(&mut c, params);
 
         demography::drop_departed(self);
@@ -400,9 +469,7 @@ impl MunicipalityState {
                     p.state_detail[i] = offer.segment;
                     p.state_since[i] = m;
                     if params.move_in_lag == 0 {
-                        self.end_spell(i, m);
-                        self.people.tenancy[i] = offer.segment + 1;
-                        c.exits_allocation += 1;
+                        self.move_in(i, offer.segment, m, params, c);
                     }
                 } else {
                     c.refusals += 1;
@@ -411,6 +478,93 @@ impl MunicipalityState {
             }
         }
         self.queue = queue;
+    }
+
+    /// Moves a person into an allocated unit and offers support by need.
+    fn move_in(&mut self, i: usize, segment: u8, month: i32, params: &Params, c: &mut MonthCounts) {
+        self.end_spell(i, month);
+        self.people.tenancy[i] = segment + 1;
+        c.exits_allocation += 1;
+        let p = &mut self.people;
+        let method = support::need(
+            p.traits[i],
+            p.latent_type[i],
+            p.months_homeless[i],
+            params.support.offer_to,
+        );
+        if method == support::NONE {
+            return;
+        }
+        if self.caseload[method as usize - 1] < self.capacity[method as usize - 1]
+            && self.waiting.is_empty()
+        {
+            support::start(p, i, method, month, &mut self.caseload, c);
+        } else {
+            p.support[i] = method | support::WAITING;
+            p.support_since[i] = month;
+            self.waiting.push_back(p.id[i]);
+        }
+    }
+
+    /// Gives free support slots to those waiting, longest wait first; drops those whose wait
+    /// lapsed or who are no longer in their home.
+    fn admit_waiting(&mut self, month: i32, params: &Params, c: &mut MonthCounts) {
+        let mut still = VecDeque::with_capacity(self.waiting.len());
+        while let Some(id) = self.waiting.pop_front() {
+            let Some(i) = self.row_of(id) else { continue };
+            let p = &self.people;
+            if p.housing[i] != HousingState::Housed || p.support[i] & support::WAITING == 0 {
+                continue;
+            }
+            let method = p.support[i] & !support::WAITING;
+            if month - p.support_since[i] > params.support.max_wait {
+                self.people.support[i] = support::NONE;
+                continue;
+            }
+            if self.caseload[method as usize - 1] < self.capacity[method as usize - 1] {
+                support::start(&mut self.people, i, method, month, &mut self.caseload, c);
+                // Counted as housed in the people pass; now housed with support.
+                c.housed -= 1;
+                c.housed_supported += 1;
+                support::count_client(&self.people, i, month, params, c);
+            } else {
+                still.push_back(id);
+            }
+        }
+        self.waiting = still;
+    }
+}
+
+/// Activity and health transitions of the month: competing events (a move to one of the two
+/// other activities, a psychiatric flip, a substance-use flip) from one 32-bit draw.
+#[inline(always)]
+fn life_events(
+    people: &mut People,
+    i: usize,
+    month: i32,
+    params: &Params,
+    draws: crate::rng::PersonDraws,
+) {
+    let state = people.housing[i];
+    let context = if state.is_homeless() {
+        2
+    } else {
+        (people.last_exit[i] != NEVER && month - people.last_exit[i] < params.return_window) as u8
+    };
+    let a = people.activity[i];
+    let t = people.traits[i];
+    let table = &params.life[Params::life_index(
+        a,
+        t & traits::PSYCHIATRIC != 0,
+        t & traits::SUBSTANCE != 0,
+        context,
+    )];
+    let u = draws.u32(people.id[i], crate::rng::Decision::LifeEvents);
+    match hazard::pick(table, u) {
+        Some(k @ (0 | 1)) => people.activity[i] = activity::TARGETS[a as usize][k] as u8,
+        Some(2) => people.traits[i] = t ^ traits::PSYCHIATRIC,
+        Some(_) => people.traits[i] = t ^ traits::SUBSTANCE,
+        None => {}
     }
 }
 

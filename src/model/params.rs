@@ -48,6 +48,21 @@ pub struct SegmentRule {
     pub eligibility: Eligibility,
 }
 
+/// Prepared support rules (see `support`).
+#[derive(Clone, Debug)]
+pub struct SupportRules {
+    pub offer_to: crate::scenario::SupportOffer,
+    pub unsupported_loss: f64,
+    pub cti_phase_months: i32,
+    pub cti_hr: f64,
+    pub post_hr: f64,
+    pub half_life: f64,
+    pub hf_loss: [f64; 3],
+    pub youth_multiplier: f64,
+    pub step_up_share: f64,
+    pub max_wait: i32,
+}
+
 /// Everything the monthly step needs, derived from one scenario.
 #[derive(Clone, Debug)]
 pub struct Params {
@@ -89,6 +104,11 @@ pub struct Params {
     pub income: crate::scenario::IncomeParams,
     pub segments: Vec<SegmentRule>,
     pub shelter_month_cost: u64,
+    pub support_month_cost: [u64; 3],
+    pub support: SupportRules,
+    /// Life events of the month as competing events (activity to the first or second target of
+    /// `activity::TARGETS`, psychiatric flip, substance flip), indexed by [`Params::life_index`].
+    pub life: Vec<[u32; 4]>,
 }
 
 impl Params {
@@ -169,7 +189,11 @@ impl Params {
                 monthly_from_mean_duration(e.psychiatric_stay_months),
                 monthly_from_mean_duration(e.prison_stay_months),
             ],
-            discharge_homeless: [e.psychiatric_discharge_homeless, e.prison_release_homeless],
+            // Discharge planning gives a share of discharges a home to go to.
+            discharge_homeless: [
+                e.psychiatric_discharge_homeless * (1.0 - s.health.discharge_planning_share),
+                e.prison_release_homeless * (1.0 - s.health.discharge_planning_share),
+            ],
             self_exit: x.type_exit_monthly.map(|v| v * x.self_resolved_share),
             place_modifier: x.place_modifier,
             frailty_per_year: x.frailty_per_year,
@@ -199,7 +223,51 @@ impl Params {
                 })
                 .collect(),
             shelter_month_cost: s.costs.shelter_month as u64,
+            support_month_cost: s.costs.support_month.map(|x| x as u64),
+            support: SupportRules {
+                offer_to: s.support.offer_to,
+                unsupported_loss: s.support.unsupported_loss_monthly,
+                cti_phase_months: s.support.cti_phase_months as i32,
+                cti_hr: s.support.cti_loss_hr,
+                post_hr: s.support.post_cti_loss_hr,
+                half_life: s.support.post_cti_half_life_months,
+                hf_loss: s.support.hf_loss_monthly,
+                youth_multiplier: s.support.youth_hf_multiplier,
+                step_up_share: s.support.step_up_share,
+                max_wait: s.support.max_wait_months as i32,
+            },
+            life: {
+                let moves = super::activity::probabilities(&s.activity);
+                let mut t = vec![[0u32; 4]; 3 * 2 * 2 * 3];
+                for a in 0..3u8 {
+                    for psychiatric in [false, true] {
+                        for substance in [false, true] {
+                            for context in 0..3u8 {
+                                // Activity moves at the homeless rates while homeless or recently
+                                // rehoused; health flips at the homeless rates while homeless.
+                                let m = moves[(context > 0) as usize][a as usize];
+                                let h = super::health::flip_probabilities(
+                                    &s.health,
+                                    psychiatric,
+                                    substance,
+                                    context == 2,
+                                );
+                                t[Self::life_index(a, psychiatric, substance, context)] =
+                                    cumulative_thresholds(&[m[0], m[1], h[0], h[1]]);
+                            }
+                        }
+                    }
+                }
+                t
+            },
         }
+    }
+
+    /// Index into [`Params::life`]; `context` 0 housed, 1 recently rehoused, 2 homeless.
+    #[inline(always)]
+    pub fn life_index(activity: u8, psychiatric: bool, substance: bool, context: u8) -> usize {
+        ((activity as usize * 2 + psychiatric as usize) * 2 + substance as usize) * 3
+            + context as usize
     }
 
     /// Index into [`Params::housed`].

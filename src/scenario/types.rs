@@ -28,6 +28,9 @@ pub struct Scenario {
     pub allocation: AllocationParams,
     pub income: IncomeParams,
     pub housing: HousingParams,
+    pub support: SupportParams,
+    pub activity: ActivityParams,
+    pub health: HealthParams,
     pub costs: CostParams,
 }
 
@@ -263,10 +266,93 @@ pub struct HousingSegment {
     pub eligibility: Eligibility,
 }
 
+/// Who is offered housing support on moving into an allocated home.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportOffer {
+    /// Nobody.
+    None,
+    /// Those with a support need (psychiatric illness, substance use or care history), by method
+    /// as in Danish practice.
+    WithNeeds,
+    /// Everyone rehoused (Housing First): those without a need get CTI.
+    All,
+}
+
+/// Housing support: CTI, ICM and ACT (domain-anchors §2, §3 and §7.4E).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SupportParams {
+    pub offer_to: SupportOffer,
+    /// Monthly loss of an allocated home without support, during the return window.
+    pub unsupported_loss_monthly: f64,
+    /// Months in each of CTI's three phases.
+    pub cti_phase_months: u32,
+    /// Hazard ratio on home loss during CTI.
+    pub cti_loss_hr: f64,
+    /// Hazard ratio on home loss just after CTI ends; fades back to 1.
+    pub post_cti_loss_hr: f64,
+    /// Half-life of the post-CTI protection, months.
+    pub post_cti_half_life_months: f64,
+    /// Monthly home loss with ICM or ACT: year 1, year 2, year 3 and later.
+    pub hf_loss_monthly: [f64; 3],
+    /// Multiplier on that loss for young people.
+    pub youth_hf_multiplier: f64,
+    /// Share of CTI clients stepped up to ICM at the end of CTI because they are unstable.
+    pub step_up_share: f64,
+    /// Months a person waits for a support slot before the offer lapses.
+    pub max_wait_months: u32,
+    /// Support workers (FTE) in Denmark for young people: CTI, ICM, ACT (apportioned by youth).
+    pub workers_national: [f64; 3],
+    /// Clients per worker: CTI, ICM, ACT.
+    pub caseload: [u32; 3],
+}
+
+/// Jobs and education: monthly moves between NEET, education and a job (domain-anchors §7.4F).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityParams {
+    /// NEET -> education or job (half each), while housed.
+    pub neet_exit_monthly: f64,
+    /// Education or job -> NEET, while housed.
+    pub active_loss_monthly: f64,
+    /// Education -> job, and job -> education (keeps the shares stationary).
+    pub study_job_switch_monthly: f64,
+    /// NEET -> education or job while homeless or within the return window after it.
+    pub homeless_neet_exit_monthly: f64,
+    /// Education or job -> NEET while homeless.
+    pub homeless_active_loss_monthly: f64,
+}
+
+/// Psychiatric illness and substance use (domain-anchors §7.4F).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HealthParams {
+    /// Monthly psychiatric diagnosis onset while housed.
+    pub psychiatric_onset_monthly: f64,
+    /// Multiplier on that onset while homeless.
+    pub psychiatric_onset_homeless_hr: f64,
+    /// Monthly end of a psychiatric illness (keeps prevalence stationary while housed).
+    pub psychiatric_remission_monthly: f64,
+    /// Monthly substance-use onset while housed.
+    pub substance_onset_monthly: f64,
+    /// Monthly substance-use onset while homeless (street peers).
+    pub substance_onset_homeless_monthly: f64,
+    /// Monthly substance-use remission.
+    pub substance_remission_monthly: f64,
+    /// Multiplier on both remissions from treatment access (the health track's lever).
+    pub treatment_remission_hr: f64,
+    /// Share of psychiatric discharges and prison releases with a housing plan, which then do not
+    /// lead into homelessness (the health track's discharge planning).
+    pub discharge_planning_share: f64,
+}
+
 /// Unit costs in DKK.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CostParams {
     /// Cost of a shelter (§ 110) stay per person-month.
     pub shelter_month: u32,
+    /// Support per client-month: CTI, ICM, ACT.
+    pub support_month: [u32; 3],
 }
