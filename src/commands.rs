@@ -88,6 +88,9 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, Error> {
     // Everything that can be wrong with the input is found before anything is written.
     let (resolved, setup) = prepare(&opts.scenario, &opts.sets)?;
     let scenario = &setup.scenario;
+    if let Some(trial) = &scenario.trial {
+        return run_trial(opts, &resolved, &setup, trial);
+    }
     let pool = thread_pool(opts.threads)?;
     let started = Instant::now();
     let replicates = scenario.run.replicates;
@@ -116,18 +119,76 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, Error> {
     let wall_seconds = started.elapsed().as_secs_f64();
     let threads = pool.current_num_threads();
     let dir = writer.finish(|staging| {
-        write_manifest(
-            staging,
-            &resolved,
-            &setup,
+        let runtime = Runtime {
             threads,
             wall_seconds,
             agent_months,
-        )
+        };
+        write_manifest(staging, &resolved, &setup, &RUN_OUTPUTS, runtime)
     })?;
     Ok(RunReport {
         dir,
         replicates,
+        agent_months,
+        wall_seconds,
+    })
+}
+
+const RUN_OUTPUTS: [&str; 3] = ["monthly.csv", "pit_counts.csv", "summary.csv"];
+
+/// Runs a scenario's virtual trial and writes `trial.csv` and `manifest.json`.
+fn run_trial(
+    opts: &RunOptions,
+    resolved: &Resolved,
+    setup: &Setup,
+    trial: &crate::scenario::TrialParams,
+) -> Result<RunReport, Error> {
+    let started = Instant::now();
+    let s = &setup.scenario;
+    let arms = crate::trial::run_trial(&setup.params, &s.population, trial, s.run.seed);
+    let staging = crate::output::Staging::new(&opts.out.join(&s.name))?;
+    let path = staging.path("trial.csv");
+    let mut w = csv::Writer::from_path(&path).map_err(|e| {
+        OutputError::new(
+            format!("creating {}", path.display()),
+            std::io::Error::other(e),
+        )
+    })?;
+    w.write_record([
+        "arm",
+        "n",
+        "homeless_nights_mean",
+        "homeless_nights_ci_low",
+        "homeless_nights_ci_high",
+    ])
+    .map_err(OutputError::from)?;
+    for a in &arms {
+        let h = &a.homeless_nights;
+        let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+        w.write_record([
+            a.arm.to_string(),
+            h.n.to_string(),
+            h.mean.to_string(),
+            opt(h.ci_low),
+            opt(h.ci_high),
+        ])
+        .map_err(OutputError::from)?;
+    }
+    w.flush()
+        .map_err(|e| OutputError::new(format!("writing {}", path.display()), e))?;
+    drop(w);
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let agent_months = trial.cohort as u64 * trial.months as u64;
+    let runtime = Runtime {
+        threads: 1,
+        wall_seconds,
+        agent_months,
+    };
+    write_manifest(&staging.dir, resolved, setup, &["trial.csv"], runtime)?;
+    let dir = staging.commit()?;
+    Ok(RunReport {
+        dir,
+        replicates: 1,
         agent_months,
         wall_seconds,
     })
@@ -148,9 +209,8 @@ fn write_manifest(
     staging: &Path,
     resolved: &Resolved,
     setup: &Setup,
-    threads: usize,
-    wall_seconds: f64,
-    agent_months: u64,
+    output_files: &[&str],
+    runtime: Runtime,
 ) -> Result<(), OutputError> {
     let mut inputs = Vec::new();
     for f in &resolved.files {
@@ -158,7 +218,7 @@ fn write_manifest(
     }
     inputs.push(describe(&resolved.municipalities_path)?);
     let mut outputs = Vec::new();
-    for name in ["monthly.csv", "pit_counts.csv", "summary.csv"] {
+    for name in output_files {
         let mut d = describe(&staging.join(name))?;
         d.path = name.to_string();
         outputs.push(d);
@@ -178,11 +238,7 @@ fn write_manifest(
         report_start: setup.params.report_start.to_string(),
         report_end: setup.params.end.to_string(),
         outputs,
-        runtime: Runtime {
-            threads,
-            wall_seconds,
-            agent_months,
-        },
+        runtime,
     };
     let mut json = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
     json.push('\n');

@@ -17,5 +17,6 @@ pub mod population;
 pub mod rng;
 pub mod scenario;
 pub mod stats;
+pub mod trial;
 
 pub use error::Error;

@@ -48,6 +48,8 @@ pub enum Decision {
     StepUp = 8,
     /// Activity and health transitions of the month (competing events).
     LifeEvents = 9,
+    /// Randomisation to a trial arm.
+    TrialArm = 11,
     /// Whether a housing offer is accepted (one code per segment: `OfferAcceptance + segment`).
     OfferAcceptance = 64,
     /// Number of 18-year-olds who enter a municipality this month.

@@ -32,6 +32,9 @@ pub struct Scenario {
     pub activity: ActivityParams,
     pub health: HealthParams,
     pub costs: CostParams,
+    /// A virtual trial instead of the population run (see `scenarios/trials/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trial: Option<TrialParams>,
 }
 
 /// Time, replicates, seed and scale.
@@ -345,6 +348,23 @@ pub struct HealthParams {
     /// Share of psychiatric discharges and prison releases with a housing plan, which then do not
     /// lead into homelessness (the health track's discharge planning).
     pub discharge_planning_share: f64,
+}
+
+/// A virtual randomised trial of CTI: a cohort of young people with a psychiatric illness, just
+/// moved into a home, randomised to CTI or usual services and followed month by month with the
+/// model's own loss and exit hazards.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TrialParams {
+    /// People randomised (half to each arm, by a keyed draw).
+    pub cohort: u32,
+    /// Months of follow-up.
+    pub months: u32,
+    /// Monthly rehousing through the municipality for someone homeless again (on top of the
+    /// self-resolved exit of their latent type).
+    pub rehousing_monthly: f64,
+    /// Nights per month when turning homeless months into homeless nights.
+    pub nights_per_month: f64,
 }
 
 /// Unit costs in DKK.
