@@ -46,12 +46,12 @@ pub fn run_trial(
         .collect();
     let cti_months = 3 * params.support.cti_phase_months;
     let mut homeless_months = vec![0u32; people.len()];
-    for i in 0..people.len() {
+    for (i, &cti) in in_cti.iter().enumerate() {
         debug_assert!(people.traits[i] & traits::PSYCHIATRIC != 0);
         people.last_exit[i] = 0;
         people.spell_start[i] = NEVER;
         people.tenancy[i] = 1;
-        set_housed(&mut people, i, in_cti[i], 0, cti_months);
+        set_housed(&mut people, i, cti, 0, cti_months);
     }
     for month in 0..trial.months as i32 {
         let draws = key.month(month);
