@@ -108,6 +108,14 @@ month_counts! {
     support_capacity_cti,
     support_capacity_icm,
     support_capacity_act,
+    /// Home-based and street ties summed over the homeless at the end of the month (divide by
+    /// the homeless count for ties per person).
+    home_ties_homeless,
+    street_ties_homeless,
+    /// Rehoused young people who joined a community programme.
+    community_joins,
+    /// Ties made by community programmes.
+    community_ties,
     /// Activity and health of everyone present at the end of the month.
     neet,
     in_education,

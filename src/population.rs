@@ -10,7 +10,6 @@
 //! on policy levers: a baseline and a policy scenario face the same people (common random numbers).
 
 use rand::RngExt;
-use rand_distr::{Distribution, Poisson};
 
 use crate::calendar::Month;
 use crate::rng::{ReplicateKey, person_rng};
@@ -96,6 +95,9 @@ impl HousingState {
     }
 }
 
+/// Bits of [`People::programmes`].
+pub const PROGRAMME_COMMUNITY: u8 = 1;
+
 /// `state_detail` for [`HousingState::Institution`].
 pub const INSTITUTION_PSYCHIATRIC: u8 = 1;
 pub const INSTITUTION_PRISON: u8 = 2;
@@ -131,10 +133,14 @@ pub struct People {
     /// Months homeless in completed spells.
     pub months_homeless: Vec<u16>,
     pub episodes: Vec<u8>,
-    /// Housed ties who could host a sofa stay (the simple host stock of the core model).
-    pub sofa_hosts: Vec<u8>,
-    /// Willingness of the current host, in percent.
-    pub host_willingness: Vec<u8>,
+    /// Tie slot of the current sofa host, or `network::NO_HOST`.
+    pub host_slot: Vec<u8>,
+    /// Programmes the person takes part in (bits of `PROGRAMME_*`).
+    pub programmes: Vec<u8>,
+    /// Ties, `network::SLOTS` per person: target id (peers), kind and willingness to host (%).
+    pub tie_target: Vec<u32>,
+    pub tie_kind: Vec<u8>,
+    pub tie_willingness: Vec<u8>,
     /// Off the municipal list until this month (after refusing an offer).
     pub cooldown_until: Vec<i32>,
     /// Housing segment + 1 of an allocated unit the person lives in; 0 = none.
@@ -154,13 +160,15 @@ impl People {
         self.id.is_empty()
     }
 
-    /// Appends a new person, drawn from their own keyed stream.
+    /// Appends a new person, drawn from their own keyed stream. Their peers are drawn from the
+    /// serial numbers `peers.0..peers.1` of the municipality.
     pub fn push_new(
         &mut self,
         key: ReplicateKey,
         id: u32,
         birth_month: Month,
         p: &PopulationParams,
+        peers: (u32, u32),
     ) {
         let mut rng = person_rng(key, id);
         let mut t = 0u8;
@@ -198,16 +206,17 @@ impl People {
             2
         };
         let mean = if t & traits::CARE != 0 {
-            p.sofa_hosts_mean_care
+            p.home_ties_mean_care
         } else {
-            p.sofa_hosts_mean
+            p.home_ties_mean
         };
-        let hosts = if mean > 0.0 {
-            let d = Poisson::new(mean).expect("validated mean");
-            (d.sample(&mut rng) as u64).min(u8::MAX as u64) as u8
-        } else {
-            0
-        };
+        let ties = crate::model::network::initial_ties(
+            &mut rng,
+            mean,
+            p.external_tie_share,
+            id >> 24,
+            peers,
+        );
 
         self.id.push(id);
         self.birth_month.push(birth_month.0);
@@ -221,12 +230,24 @@ impl People {
         self.last_exit.push(NEVER);
         self.months_homeless.push(0);
         self.episodes.push(0);
-        self.sofa_hosts.push(hosts);
-        self.host_willingness.push(0);
+        self.host_slot.push(crate::model::network::NO_HOST);
+        self.programmes.push(0);
+        for (kind, target) in ties {
+            self.tie_kind.push(kind);
+            self.tie_target.push(target);
+            self.tie_willingness.push(if kind == 0 { 0 } else { 100 });
+        }
         self.cooldown_until.push(NEVER);
         self.tenancy.push(0);
         self.support.push(0);
         self.support_since.push(NEVER);
+    }
+
+    /// The row of a person id, given the serial number of row 0 (rows are in serial order).
+    pub fn row_of(&self, base_serial: u32, id: u32) -> Option<usize> {
+        let serial = id & 0x00FF_FFFF;
+        let row = serial.checked_sub(base_serial)? as usize;
+        (row < self.len() && self.id[row] == id).then_some(row)
     }
 
     /// Drops rows `..n` (the aged-out prefix), keeping every column aligned.
@@ -243,17 +264,17 @@ impl People {
         self.last_exit.drain(..n);
         self.months_homeless.drain(..n);
         self.episodes.drain(..n);
-        self.sofa_hosts.drain(..n);
-        self.host_willingness.drain(..n);
+        self.host_slot.drain(..n);
+        self.programmes.drain(..n);
+        let slots = n * crate::model::network::SLOTS;
+        self.tie_target.drain(..slots);
+        self.tie_kind.drain(..slots);
+        self.tie_willingness.drain(..slots);
         self.cooldown_until.drain(..n);
         self.tenancy.drain(..n);
         self.support.drain(..n);
         self.support_since.drain(..n);
     }
-
-    /// Bytes held per person (for memory estimates).
-    pub const BYTES_PER_PERSON: usize =
-        4 + 4 + 1 + 1 + 1 + 1 + 1 + 4 + 4 + 4 + 2 + 1 + 1 + 1 + 4 + 1 + 1 + 4;
 }
 
 /// Builds the initial population of one municipality: `count` people with ages spread evenly
@@ -270,7 +291,13 @@ pub fn initial_people(
     for k in 0..count {
         // Age in months from 359 down to 216, spread evenly: row order is birth order.
         let age = AGE_EXIT_MONTHS - 1 - ((k as u64 * span) / count.max(1) as u64) as i32;
-        people.push_new(key, person_id(municipality, k), start.offset(-age), p);
+        people.push_new(
+            key,
+            person_id(municipality, k),
+            start.offset(-age),
+            p,
+            (0, count),
+        );
     }
     people
 }
@@ -295,8 +322,9 @@ mod tests {
             education_share: 0.45,
             job_share: 0.45,
             latent_type_shares: [0.85, 0.10, 0.05],
-            sofa_hosts_mean: 3.0,
-            sofa_hosts_mean_care: 1.5,
+            home_ties_mean: 3.0,
+            home_ties_mean_care: 1.5,
+            external_tie_share: 0.5,
             mortality_monthly: 0.00004,
             mortality_homeless_monthly: 0.0007,
         }
@@ -337,19 +365,19 @@ mod tests {
                 "bit {bit}: {got} vs {expected}"
             );
         }
-        let mean_hosts = people
-            .sofa_hosts
+        let non_care: Vec<usize> = (0..people.len())
+            .filter(|&i| people.traits[i] & traits::CARE == 0)
+            .collect();
+        let mean_hosts = non_care
             .iter()
-            .zip(&people.traits)
-            .filter(|(_, t)| *t & traits::CARE == 0)
-            .map(|(&h, _)| h as f64)
+            .map(|&i| crate::model::network::tie_counts(&people, i).0 as f64)
             .sum::<f64>()
-            / people
-                .traits
-                .iter()
-                .filter(|&&t| t & traits::CARE == 0)
-                .count() as f64;
-        assert!((mean_hosts - 3.0).abs() < 0.05, "mean hosts {mean_hosts}");
+            / non_care.len() as f64;
+        // Poisson(3) capped at 6 slots has mean 2.9493.
+        assert!(
+            (mean_hosts - 2.9493).abs() < 0.02,
+            "mean hosts {mean_hosts}"
+        );
     }
 
     #[test]
@@ -359,7 +387,8 @@ mod tests {
         let b = initial_people(ReplicateKey::new(5, 2), 1, 1000, Month::new(2010, 1), &p);
         let c = initial_people(ReplicateKey::new(5, 3), 1, 1000, Month::new(2010, 1), &p);
         assert_eq!(a.traits, b.traits);
-        assert_eq!(a.sofa_hosts, b.sofa_hosts);
+        assert_eq!(a.tie_kind, b.tie_kind);
+        assert_eq!(a.tie_target, b.tie_target);
         assert_ne!(a.traits, c.traits);
     }
 }

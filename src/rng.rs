@@ -40,7 +40,7 @@ pub enum Decision {
     Discharge = 4,
     /// Sofa host episode ending, or a shelter stay ending.
     PlaceEnds = 5,
-    /// Loss of a sofa host tie while homeless.
+    /// Loss of a tie while homeless (one code per slot: `TieDecay + 256 * slot`).
     TieDecay = 6,
     /// Whether a free shelter bed is accepted.
     ShelterAcceptance = 7,
@@ -50,6 +50,12 @@ pub enum Decision {
     LifeEvents = 9,
     /// Randomisation to a trial arm.
     TrialArm = 11,
+    /// Whether a new tie forms while homeless (12), and with whom (13).
+    NewTie = 12,
+    /// A community programme's new tie.
+    CommunityTie = 14,
+    /// Whether a rehoused person joins a community programme.
+    CommunityJoin = 15,
     /// Whether a housing offer is accepted (one code per segment: `OfferAcceptance + segment`).
     OfferAcceptance = 64,
     /// Number of 18-year-olds who enter a municipality this month.

@@ -38,7 +38,13 @@ pub fn run_trial(
     };
     let mut people = People::default();
     for k in 0..trial.cohort {
-        people.push_new(key, k, Month(-25 * 12), &cohort_population);
+        people.push_new(
+            key,
+            k,
+            Month(-25 * 12),
+            &cohort_population,
+            (0, trial.cohort),
+        );
     }
     let first = key.month(0);
     let in_cti: Vec<bool> = (0..people.len())

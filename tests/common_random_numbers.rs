@@ -5,11 +5,11 @@ mod common;
 
 use hjemsim::commands::prepare;
 use hjemsim::model::Model;
+use hjemsim::model::network::SLOTS;
 
-fn population_fingerprint(
-    setup: &hjemsim::model::Setup,
-    seed: u64,
-) -> Vec<(u32, i32, u8, u8, u8, u8)> {
+type Fingerprint = (u32, i32, u8, u8, u8, Vec<u8>, Vec<u32>);
+
+fn population_fingerprint(setup: &hjemsim::model::Setup, seed: u64) -> Vec<Fingerprint> {
     let model = Model::new(setup, seed, 0);
     model
         .municipalities
@@ -23,7 +23,8 @@ fn population_fingerprint(
                     p.traits[i],
                     p.activity[i],
                     p.latent_type[i],
-                    p.sofa_hosts[i],
+                    p.tie_kind[i * SLOTS..(i + 1) * SLOTS].to_vec(),
+                    p.tie_target[i * SLOTS..(i + 1) * SLOTS].to_vec(),
                 )
             })
         })

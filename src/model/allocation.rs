@@ -315,8 +315,9 @@ mod tests {
             education_share: 0.0,
             job_share: 0.0,
             latent_type_shares: [1.0, 0.0, 0.0],
-            sofa_hosts_mean: 0.0,
-            sofa_hosts_mean_care: 0.0,
+            home_ties_mean: 0.0,
+            home_ties_mean_care: 0.0,
+            external_tie_share: 0.0,
             mortality_monthly: 0.0,
             mortality_homeless_monthly: 0.0,
         };
@@ -326,6 +327,7 @@ mod tests {
                 k as u32,
                 crate::calendar::Month(0),
                 &params,
+                (0, n as u32),
             );
             p.housing[k] = HousingState::Sofa;
             p.spell_start[k] = spell_start;

@@ -27,7 +27,8 @@ pub fn enter_18_year_olds(
     for _ in 0..n {
         let id = person_id(m.index, m.next_serial);
         m.next_serial += 1;
-        m.people.push_new(key, id, birth, p);
+        let peers = (m.base_serial, m.next_serial);
+        m.people.push_new(key, id, birth, p, peers);
     }
     n as u64
 }

@@ -14,9 +14,17 @@ pub fn self_exit_probability(people: &People, i: usize, month: i32, params: &Par
         _ => 2,
     };
     let years = (month - people.spell_start[i]) as f64 / 12.0;
+    // Home-based ties raise exits; a street-heavy network lowers them (§4.5).
+    let (home, street) = super::network::tie_counts(people, i);
+    let net = &params.network;
+    let mut ties = net.home_tie_exit_hr.powi(home.min(5) as i32);
+    if street > 0 && street >= home {
+        ties *= net.street_heavy_exit_hr;
+    }
     let p = params.self_exit[people.latent_type[i] as usize]
         * params.place_modifier[place]
-        * params.frailty_per_year.powf(years);
+        * params.frailty_per_year.powf(years)
+        * ties;
     p.min(0.999)
 }
 

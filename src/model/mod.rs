@@ -21,6 +21,7 @@ pub mod entry;
 pub mod exits;
 pub mod hazard;
 pub mod health;
+pub mod network;
 pub mod params;
 pub mod sleeping;
 pub mod support;
@@ -167,6 +168,7 @@ pub struct MunicipalityState {
     homeless_rows: Vec<u32>,
     queue: Vec<allocation::Candidate>,
     needs: Vec<(u32, bool)>,
+    homeless_ids: Vec<u32>,
 }
 
 impl MunicipalityState {
@@ -196,6 +198,7 @@ impl MunicipalityState {
             homeless_rows: Vec::new(),
             queue: Vec::new(),
             needs: Vec::new(),
+            homeless_ids: Vec::new(),
         }
     }
 
@@ -217,20 +220,24 @@ impl MunicipalityState {
 
     /// The row of a person id, if it is still in the table.
     pub fn row_of(&self, id: u32) -> Option<usize> {
-        let serial = id & 0x00FF_FFFF;
-        let row = serial.checked_sub(self.base_serial)? as usize;
-        (row < self.people.len() && self.people.id[row] == id).then_some(row)
+        self.people.row_of(self.base_serial, id)
     }
 
-    fn begin_spell(&mut self, i: usize, month: i32, sofa_hosts_max: u8, c: &mut MonthCounts) {
+    fn begin_spell(&mut self, i: usize, month: i32, params: &Params, c: &mut MonthCounts) {
         self.release_unit(i);
         support::end(&mut self.people, i, &mut self.caseload, c);
         let p = &mut self.people;
-        // Ties regrow while housed: one host a year since the last exit.
+        // Hosts' willingness has recovered while the young person had a home.
         if p.last_exit[i] != NEVER {
-            let regrown = ((month - p.last_exit[i]) / 12).clamp(0, 255) as u8;
-            p.sofa_hosts[i] = p.sofa_hosts[i].saturating_add(regrown).min(sofa_hosts_max);
+            network::recover(
+                p,
+                i,
+                month - p.last_exit[i],
+                params.network.willingness_recovery,
+            );
         }
+        p.host_slot[i] = network::NO_HOST;
+        p.programmes[i] &= !crate::population::PROGRAMME_COMMUNITY;
         p.housing[i] = HousingState::Street;
         p.state_since[i] = month;
         p.spell_start[i] = month;
@@ -317,7 +324,7 @@ impl MunicipalityState {
                         Route::Discharge => c.entries_discharge += 1,
                         Route::Return => c.entries_return += 1,
                     }
-                    self.begin_spell(i, m, params.sofa_hosts_max, &mut c);
+                    self.begin_spell(i, m, params, &mut c);
                 }
                 Outcome::SelfExit => {
                     self.end_spell(i, m);
@@ -325,7 +332,7 @@ impl MunicipalityState {
                 }
                 Outcome::MoveIn => {
                     let segment = self.people.state_detail[i];
-                    self.move_in(i, segment, m, params, &mut c);
+                    self.move_in(i, segment, m, params, draws, &mut c);
                 }
             }
             life_events(&mut self.people, i, m, params, draws);
@@ -360,6 +367,19 @@ impl MunicipalityState {
 
         // 4. Where the homeless sleep.
         let mut needs = std::mem::take(&mut self.needs);
+        let mut homeless_ids = std::mem::take(&mut self.homeless_ids);
+        homeless_ids.clear();
+        homeless_ids.extend(
+            rows.iter()
+                .filter(|&&r| self.people.housing[r as usize].is_homeless())
+                .map(|&r| self.people.id[r as usize]),
+        );
+        let net = sleeping::NetworkContext {
+            municipality: self.index,
+            base_serial: self.base_serial,
+            peers: (self.base_serial, self.next_serial),
+            homeless_ids: &homeless_ids,
+        };
         sleeping::place_homeless(
             &mut self.people,
             &rows,
@@ -367,9 +387,11 @@ impl MunicipalityState {
             params,
             draws,
             self.shelter_beds,
+            net,
             &mut needs,
         );
         self.needs = needs;
+        self.homeless_ids = homeless_ids;
 
         // 5. Counts of those who were homeless this month, and costs.
         for &row in &rows {
@@ -383,6 +405,9 @@ impl MunicipalityState {
                 }
                 continue;
             }
+            let (home, street) = network::tie_counts(&self.people, i);
+            c.home_ties_homeless += home as u64;
+            c.street_ties_homeless += street as u64;
             let young = m - self.people.birth_month[i] < 25 * 12;
             match (state, young) {
                 (HousingState::Sofa, true) => {
@@ -469,7 +494,7 @@ impl MunicipalityState {
                     p.state_detail[i] = offer.segment;
                     p.state_since[i] = m;
                     if params.move_in_lag == 0 {
-                        self.move_in(i, offer.segment, m, params, c);
+                        self.move_in(i, offer.segment, m, params, draws, c);
                     }
                 } else {
                     c.refusals += 1;
@@ -481,11 +506,27 @@ impl MunicipalityState {
     }
 
     /// Moves a person into an allocated unit and offers support by need.
-    fn move_in(&mut self, i: usize, segment: u8, month: i32, params: &Params, c: &mut MonthCounts) {
+    fn move_in(
+        &mut self,
+        i: usize,
+        segment: u8,
+        month: i32,
+        params: &Params,
+        draws: crate::rng::PersonDraws,
+        c: &mut MonthCounts,
+    ) {
         self.end_spell(i, month);
         self.people.tenancy[i] = segment + 1;
         c.exits_allocation += 1;
         let p = &mut self.people;
+        if draws.chance(
+            p.id[i],
+            crate::rng::Decision::CommunityJoin as u32,
+            params.network.community_coverage,
+        ) {
+            p.programmes[i] |= crate::population::PROGRAMME_COMMUNITY;
+            c.community_joins += 1;
+        }
         let method = support::need(
             p.traits[i],
             p.latent_type[i],
@@ -547,7 +588,11 @@ fn life_events(
 ) {
     let state = people.housing[i];
     let context = if state.is_homeless() {
-        2
+        if network::street_heavy(people, i) {
+            2
+        } else {
+            3
+        }
     } else {
         (people.last_exit[i] != NEVER && month - people.last_exit[i] < params.return_window) as u8
     };

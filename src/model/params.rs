@@ -48,6 +48,23 @@ pub struct SegmentRule {
     pub eligibility: Eligibility,
 }
 
+/// Prepared network rules (see `network`).
+#[derive(Clone, Debug)]
+pub struct NetworkRules {
+    /// Willingness lost per hosted month, in percent points.
+    pub willingness_loss: u8,
+    /// Willingness regained per month housed, in percent points.
+    pub willingness_recovery: u8,
+    pub drift: super::network::Drift,
+    pub home_tie_exit_hr: f64,
+    pub street_heavy_exit_hr: f64,
+    pub home_tie_loss_hr: f64,
+    pub community_coverage: f64,
+    /// Monthly probability of a new tie from the community programme.
+    pub community_tie: f64,
+    pub community_loss_hr: f64,
+}
+
 /// Prepared support rules (see `support`).
 #[derive(Clone, Debug)]
 pub struct SupportRules {
@@ -90,12 +107,9 @@ pub struct Params {
     pub frailty_per_year: f64,
     pub return_window: i32,
     pub host_episode_end: f64,
-    /// Willingness lost per hosted month, in percent points.
-    pub willingness_loss: u8,
-    pub tie_decay: f64,
     pub shelter_acceptance: f64,
     pub shelter_stay_exit: f64,
-    pub sofa_hosts_max: u8,
+    pub network: NetworkRules,
     pub list_after_months: i32,
     pub offer_acceptance: f64,
     pub refusal_cooldown: i32,
@@ -199,11 +213,24 @@ impl Params {
             frailty_per_year: x.frailty_per_year,
             return_window: x.return_window_months as i32,
             host_episode_end: sl.host_episode_end_monthly,
-            willingness_loss: (sl.willingness_loss_per_month * 100.0).round() as u8,
-            tie_decay: sl.tie_decay_monthly,
             shelter_acceptance: sl.shelter_acceptance,
             shelter_stay_exit: sl.shelter_stay_exit_monthly,
-            sofa_hosts_max: sl.sofa_hosts_max,
+            network: NetworkRules {
+                willingness_loss: (s.network.willingness_loss_per_month * 100.0).round() as u8,
+                willingness_recovery: (s.network.willingness_recovery_per_month * 100.0).round()
+                    as u8,
+                drift: super::network::Drift {
+                    decay: s.network.tie_decay_homeless_monthly,
+                    new_tie: s.network.new_tie_homeless_monthly,
+                    street_share: s.network.street_tie_share,
+                },
+                home_tie_exit_hr: s.network.home_tie_exit_hr,
+                street_heavy_exit_hr: s.network.street_heavy_exit_hr,
+                home_tie_loss_hr: s.network.home_tie_loss_hr,
+                community_coverage: s.network.community_coverage,
+                community_tie: 1.0 / s.network.community_tie_months,
+                community_loss_hr: s.network.community_loss_hr,
+            },
             list_after_months: s.allocation.list_after_months as i32,
             offer_acceptance: s.allocation.offer_acceptance,
             refusal_cooldown: s.allocation.refusal_cooldown_months as i32,
@@ -238,20 +265,35 @@ impl Params {
             },
             life: {
                 let moves = super::activity::probabilities(&s.activity);
-                let mut t = vec![[0u32; 4]; 3 * 2 * 2 * 3];
+                let mut t = vec![[0u32; 4]; 3 * 2 * 2 * 4];
                 for a in 0..3u8 {
                     for psychiatric in [false, true] {
                         for substance in [false, true] {
-                            for context in 0..3u8 {
+                            for context in 0..4u8 {
                                 // Activity moves at the homeless rates while homeless or recently
-                                // rehoused; health flips at the homeless rates while homeless.
+                                // rehoused; psychiatric onset at the homeless rate while homeless;
+                                // substance-use onset at the homeless rate with a street-heavy
+                                // network (context 2), at the housed rate otherwise (§7.4F).
                                 let m = moves[(context > 0) as usize][a as usize];
                                 let h = super::health::flip_probabilities(
                                     &s.health,
                                     psychiatric,
                                     substance,
-                                    context == 2,
+                                    context >= 2,
                                 );
+                                let h = if context == 3 {
+                                    [
+                                        h[0],
+                                        super::health::flip_probabilities(
+                                            &s.health,
+                                            psychiatric,
+                                            substance,
+                                            false,
+                                        )[1],
+                                    ]
+                                } else {
+                                    h
+                                };
                                 t[Self::life_index(a, psychiatric, substance, context)] =
                                     cumulative_thresholds(&[m[0], m[1], h[0], h[1]]);
                             }
@@ -263,10 +305,11 @@ impl Params {
         }
     }
 
-    /// Index into [`Params::life`]; `context` 0 housed, 1 recently rehoused, 2 homeless.
+    /// Index into [`Params::life`]; `context` 0 housed, 1 recently rehoused, 2 homeless with a
+    /// street-heavy network, 3 homeless otherwise.
     #[inline(always)]
     pub fn life_index(activity: u8, psychiatric: bool, substance: bool, context: u8) -> usize {
-        ((activity as usize * 2 + psychiatric as usize) * 2 + substance as usize) * 3
+        ((activity as usize * 2 + psychiatric as usize) * 2 + substance as usize) * 4
             + context as usize
     }
 

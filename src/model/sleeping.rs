@@ -1,20 +1,30 @@
 //! Where the homeless sleep (domain-anchors §7.3 step 6 and §7.4B): on a sofa while a housed tie
 //! will host and that willingness lasts, else in a shelter bed if one is free and accepted, else
-//! on the street. Two passes, read then write: first everyone whose place ends leaves it (which
-//! frees beds), then those without a place look for one, in row order.
-//!
-//! The host stock is a simple per-person count (`sofa_hosts`); the network model replaces it
-//! in a later issue.
+//! on the street. Two passes, read then write: first the network drifts and everyone whose place
+//! ends leaves it (which frees beds), then those without a place look for one, in row order.
+//! Whether a tie has a home is settled before this phase (nobody gains or loses a home here), so
+//! the order in which people look does not change who can host.
 
+use super::network::{self, NO_HOST, SLOTS};
 use super::params::Params;
 use crate::population::{HousingState, People};
 use crate::rng::{Decision, PersonDraws};
 
-/// Sofa willingness of a new host, in percent.
-const FRESH_WILLINGNESS: u8 = 100;
+/// The municipality's side of the network, for this month.
+#[derive(Clone, Copy, Debug)]
+pub struct NetworkContext<'a> {
+    pub municipality: u32,
+    /// Serial of row 0.
+    pub base_serial: u32,
+    /// Serial numbers of people present or past: new peers are drawn from this range.
+    pub peers: (u32, u32),
+    /// Ids of everyone homeless this month (candidates for street ties).
+    pub homeless_ids: &'a [u32],
+}
 
 /// Updates the sleeping place of every homeless row still homeless this month.
 /// `needs` is scratch space. Returns the shelter beds in use afterwards.
+#[allow(clippy::too_many_arguments)]
 pub fn place_homeless(
     people: &mut People,
     rows: &[u32],
@@ -22,11 +32,13 @@ pub fn place_homeless(
     params: &Params,
     draws: PersonDraws,
     beds: u32,
+    net: NetworkContext,
     needs: &mut Vec<(u32, bool)>,
 ) -> u32 {
     needs.clear();
     let mut occupied = 0u32;
-    // Pass 1: places that end this month, and tie decay.
+    let loss = params.network.willingness_loss;
+    // Pass 1: the network drifts; places that end this month.
     for &row in rows {
         let i = row as usize;
         let state = people.housing[i];
@@ -36,25 +48,35 @@ pub fn place_homeless(
         ) {
             continue;
         }
+        network::homeless_drift(
+            people,
+            i,
+            draws,
+            params.network.drift,
+            net.municipality,
+            net.peers,
+            net.homeless_ids,
+        );
         let id = people.id[i];
-        let hosts = people.sofa_hosts[i];
-        if hosts > 0 {
-            let lose = 1.0 - (1.0 - params.tie_decay).powi(hosts as i32);
-            if draws.chance(id, Decision::TieDecay as u32, lose) {
-                people.sofa_hosts[i] = hosts - 1;
-            }
-        }
         match state {
             HousingState::Sofa => {
-                let willingness = people.host_willingness[i];
-                let ends = willingness <= params.willingness_loss
+                if !network::host_still_housed(people, i, net.base_serial) {
+                    people.host_slot[i] = NO_HOST;
+                    needs.push((row, true));
+                    continue;
+                }
+                let k = i * SLOTS + people.host_slot[i] as usize;
+                let willingness = people.tie_willingness[k];
+                let ends = willingness <= loss
                     || draws.chance(id, Decision::PlaceEnds as u32, params.host_episode_end);
                 if ends {
-                    // That host will not host again (conflict, burden: §4.5).
-                    people.sofa_hosts[i] = people.sofa_hosts[i].saturating_sub(1);
+                    // Conflict or burden: this host will not host again until willingness
+                    // recovers (§4.5).
+                    people.tie_willingness[k] = 0;
+                    people.host_slot[i] = NO_HOST;
                     needs.push((row, true));
                 } else {
-                    people.host_willingness[i] = willingness - params.willingness_loss;
+                    people.tie_willingness[k] = willingness - loss;
                 }
             }
             HousingState::Shelter => {
@@ -72,8 +94,8 @@ pub fn place_homeless(
     for &(row, shelter_ok) in needs.iter() {
         let i = row as usize;
         let id = people.id[i];
-        let new_state = if people.sofa_hosts[i] > 0 {
-            people.host_willingness[i] = FRESH_WILLINGNESS;
+        let new_state = if let Some(s) = network::find_host(people, i, net.base_serial, loss) {
+            people.host_slot[i] = s as u8;
             HousingState::Sofa
         } else if shelter_ok
             && occupied < beds
@@ -94,4 +116,139 @@ pub fn place_homeless(
         }
     }
     occupied
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Month;
+    use crate::model::network::{EXTERNAL, FULL_WILLINGNESS, PEER};
+    use crate::population::person_id;
+    use crate::rng::ReplicateKey;
+    use crate::scenario::PopulationParams;
+
+    fn params() -> Params {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+        let mut p = Params::new(&crate::scenario::load(&path, &[]).unwrap().scenario);
+        // Only the mechanism under test: no chance endings, no drift.
+        p.host_episode_end = 0.0;
+        p.shelter_stay_exit = 0.0;
+        p.shelter_acceptance = 1.0;
+        p.network.drift.decay = 0.0;
+        p.network.drift.new_tie = 0.0;
+        p
+    }
+
+    /// `n` people without ties, all on the street.
+    fn street_people(n: u32) -> People {
+        let pop = PopulationParams {
+            care_history_share: 0.0,
+            aftercare_share: 0.0,
+            psychiatric_share: 0.0,
+            substance_share: 0.0,
+            prison_history_share: 0.0,
+            education_share: 0.0,
+            job_share: 0.0,
+            latent_type_shares: [1.0, 0.0, 0.0],
+            home_ties_mean: 0.0,
+            home_ties_mean_care: 0.0,
+            external_tie_share: 0.0,
+            mortality_monthly: 0.0,
+            mortality_homeless_monthly: 0.0,
+        };
+        let mut people = People::default();
+        for k in 0..n {
+            people.push_new(
+                ReplicateKey::new(1, 0),
+                person_id(0, k),
+                Month(0),
+                &pop,
+                (0, n),
+            );
+            people.housing[k as usize] = HousingState::Street;
+        }
+        people
+    }
+
+    fn month(people: &mut People, rows: &[u32], m: i32, params: &Params, beds: u32) -> u32 {
+        let net = NetworkContext {
+            municipality: 0,
+            base_serial: 0,
+            peers: (0, people.len() as u32),
+            homeless_ids: &[],
+        };
+        place_homeless(
+            people,
+            rows,
+            m,
+            params,
+            ReplicateKey::new(1, 0).month(m),
+            beds,
+            net,
+            &mut Vec::new(),
+        )
+    }
+
+    #[test]
+    fn a_hosts_willingness_wears_out() {
+        let params = params();
+        let loss = params.network.willingness_loss;
+        assert_eq!(loss, 15);
+        let mut people = street_people(1);
+        people.tie_kind[0] = EXTERNAL;
+        people.tie_willingness[0] = FULL_WILLINGNESS;
+        let mut months_on_sofa = 0;
+        for m in 0..12 {
+            month(&mut people, &[0], m, &params, 0);
+            if people.housing[0] == HousingState::Sofa {
+                months_on_sofa += 1;
+            }
+        }
+        // 100 -> 85 -> ... -> 10: hosted while more than 15 points are left, i.e. 7 months,
+        // then the host is exhausted and the young person is on the street (no beds).
+        assert_eq!(months_on_sofa, 7);
+        assert_eq!(people.housing[0], HousingState::Street);
+        assert_eq!(people.tie_willingness[0], 0);
+        // Willingness comes back while housed.
+        network::recover(&mut people, 0, 20, 5);
+        assert_eq!(people.tie_willingness[0], FULL_WILLINGNESS);
+    }
+
+    #[test]
+    fn only_a_housed_peer_can_host() {
+        let params = params();
+        let mut people = street_people(2);
+        people.tie_kind[0] = PEER;
+        people.tie_target[0] = people.id[1];
+        people.tie_willingness[0] = FULL_WILLINGNESS;
+        // Person 1 is homeless too: no sofa.
+        month(&mut people, &[0, 1], 0, &params, 0);
+        assert_eq!(people.housing[0], HousingState::Street);
+        // Once person 1 has a home, person 0 can stay there.
+        people.housing[1] = HousingState::Housed;
+        month(&mut people, &[0], 1, &params, 0);
+        assert_eq!(people.housing[0], HousingState::Sofa);
+        assert_eq!(people.host_slot[0], 0);
+        // And the stay ends when the host loses their home.
+        people.housing[1] = HousingState::Street;
+        month(&mut people, &[0, 1], 2, &params, 0);
+        assert_eq!(people.housing[0], HousingState::Street);
+    }
+
+    #[test]
+    fn shelter_beds_are_never_exceeded() {
+        let params = params();
+        let mut people = street_people(50);
+        let rows: Vec<u32> = (0..50).collect();
+        for (m, beds) in [(0, 10), (1, 10), (2, 25)] {
+            let used = month(&mut people, &rows, m, &params, beds);
+            let in_shelter = people
+                .housing
+                .iter()
+                .filter(|&&h| h == HousingState::Shelter)
+                .count() as u32;
+            assert_eq!(used, in_shelter);
+            assert_eq!(in_shelter, beds, "month {m}");
+        }
+    }
 }

@@ -69,7 +69,14 @@ pub fn loss_probability(people: &People, i: usize, month: i32, params: &Params) 
         }
         _ => r.unsupported_loss,
     };
-    p.min(0.999)
+    // Home-based ties and the community programme protect the tenancy (§7.4E).
+    let net = &params.network;
+    let (home, _) = super::network::tie_counts(people, i);
+    let mut hr = net.home_tie_loss_hr.powi(home.min(5) as i32);
+    if people.programmes[i] & crate::population::PROGRAMME_COMMUNITY != 0 {
+        hr *= net.community_loss_hr;
+    }
+    (p * hr).min(0.999)
 }
 
 /// Starts support of `method` now.
@@ -140,6 +147,16 @@ pub fn supported_month(
         people.state_since[i] = month;
         people.support[i] = NONE;
         return Outcome::Stay;
+    }
+    if people.programmes[i] & crate::population::PROGRAMME_COMMUNITY != 0
+        && draws.chance(
+            id,
+            Decision::CommunityTie as u32,
+            params.network.community_tie,
+        )
+        && super::network::add_external_tie(people, i)
+    {
+        c.community_ties += 1;
     }
     let loss = loss_probability(people, i, month, params);
     let probs = super::hazard::competing(&[params.mortality, loss]);

@@ -24,6 +24,7 @@ pub struct Scenario {
     pub population: PopulationParams,
     pub entry: EntryParams,
     pub sleeping: SleepingParams,
+    pub network: NetworkParams,
     pub exits: ExitParams,
     pub allocation: AllocationParams,
     pub income: IncomeParams,
@@ -85,10 +86,14 @@ pub struct PopulationParams {
     pub job_share: f64,
     /// Latent exit type shares at first entry: transitional, episodic, chronic (sum 1).
     pub latent_type_shares: [f64; 3],
-    /// Mean number of housed ties able to host a sofa stay (Poisson).
-    pub sofa_hosts_mean: f64,
+    /// Mean number of home-based ties (family, friends) able to host a sofa stay (Poisson, at
+    /// most 6).
+    pub home_ties_mean: f64,
     /// The same for care leavers, whose family networks are weaker.
-    pub sofa_hosts_mean_care: f64,
+    pub home_ties_mean_care: f64,
+    /// Share of home-based ties outside the 18-29 population (family, neighbours); the rest
+    /// are young people of the same municipality.
+    pub external_tie_share: f64,
     /// Monthly death probability while not homeless.
     pub mortality_monthly: f64,
     /// Monthly death probability while homeless.
@@ -136,20 +141,44 @@ pub struct EntryParams {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SleepingParams {
-    /// Monthly probability that a sofa stay with the current host ends.
+    /// Monthly probability that a sofa stay with the current host ends (the host will not host
+    /// again until their willingness recovers).
     pub host_episode_end_monthly: f64,
-    /// Loss of the host's willingness per hosted month (willingness starts at 1).
-    pub willingness_loss_per_month: f64,
-    /// Monthly loss of each host tie while homeless.
-    pub tie_decay_monthly: f64,
     /// Probability that a young person accepts a free (adult) shelter bed.
     pub shelter_acceptance: f64,
     /// Monthly probability that a shelter stay ends (to sofa or street).
     pub shelter_stay_exit_monthly: f64,
     /// Shelter beds available to young people in Denmark (apportioned by population).
     pub youth_shelter_beds_national: u32,
-    /// Maximum sofa hosts a person can have (ties regrow while housed, one a year).
-    pub sofa_hosts_max: u8,
+}
+
+/// Community ties (domain-anchors §4.5 and §7.4B).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkParams {
+    /// Loss of a host's willingness per hosted month (full willingness is 1).
+    pub willingness_loss_per_month: f64,
+    /// Recovery of willingness per month while the young person has a home.
+    pub willingness_recovery_per_month: f64,
+    /// Monthly loss of each tie while homeless.
+    pub tie_decay_homeless_monthly: f64,
+    /// Monthly probability of a new tie while homeless.
+    pub new_tie_homeless_monthly: f64,
+    /// Share of new ties while homeless that are with street peers.
+    pub street_tie_share: f64,
+    /// Exit multiplier per home-based tie (up to five ties).
+    pub home_tie_exit_hr: f64,
+    /// Exit multiplier with a street-heavy network (at least as many street as home ties).
+    pub street_heavy_exit_hr: f64,
+    /// Hazard ratio on losing an allocated home, per home-based tie (up to five ties).
+    pub home_tie_loss_hr: f64,
+    /// Share of young people rehoused through the municipality who join a community programme
+    /// (fællesskabsvært, inclusive community).
+    pub community_coverage: f64,
+    /// Months between new ties made by the community programme.
+    pub community_tie_months: f64,
+    /// Hazard ratio on losing the home while in the community programme.
+    pub community_loss_hr: f64,
 }
 
 /// Exits from homelessness (domain-anchors §7.4C).

@@ -141,13 +141,14 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         "population.latent_type_shares",
         &p.latent_type_shares,
     );
-    c.range("population.sofa_hosts_mean", p.sofa_hosts_mean, 0.0, 20.0);
+    c.range("population.home_ties_mean", p.home_ties_mean, 0.0, 6.0);
     c.range(
-        "population.sofa_hosts_mean_care",
-        p.sofa_hosts_mean_care,
+        "population.home_ties_mean_care",
+        p.home_ties_mean_care,
         0.0,
-        20.0,
+        6.0,
     );
+    c.share("population.external_tie_share", p.external_tie_share);
     c.prob("population.mortality_monthly", p.mortality_monthly);
     c.prob(
         "population.mortality_homeless_monthly",
@@ -193,13 +194,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         "sleeping.host_episode_end_monthly",
         sl.host_episode_end_monthly,
     );
-    c.range(
-        "sleeping.willingness_loss_per_month",
-        sl.willingness_loss_per_month,
-        0.0,
-        1.0,
-    );
-    c.share("sleeping.tie_decay_monthly", sl.tie_decay_monthly);
+
     c.share("sleeping.shelter_acceptance", sl.shelter_acceptance);
     c.share(
         "sleeping.shelter_stay_exit_monthly",
@@ -211,7 +206,44 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         0,
         1_000_000,
     );
-    c.uint("sleeping.sofa_hosts_max", sl.sofa_hosts_max as u64, 0, 50);
+    let n = &s.network;
+    c.range(
+        "network.willingness_loss_per_month",
+        n.willingness_loss_per_month,
+        0.0,
+        1.0,
+    );
+    c.range(
+        "network.willingness_recovery_per_month",
+        n.willingness_recovery_per_month,
+        0.0,
+        1.0,
+    );
+    c.share(
+        "network.tie_decay_homeless_monthly",
+        n.tie_decay_homeless_monthly,
+    );
+    c.share(
+        "network.new_tie_homeless_monthly",
+        n.new_tie_homeless_monthly,
+    );
+    c.share("network.street_tie_share", n.street_tie_share);
+    c.range("network.home_tie_exit_hr", n.home_tie_exit_hr, 0.5, 2.0);
+    c.range(
+        "network.street_heavy_exit_hr",
+        n.street_heavy_exit_hr,
+        0.1,
+        2.0,
+    );
+    c.range("network.home_tie_loss_hr", n.home_tie_loss_hr, 0.5, 1.0);
+    c.share("network.community_coverage", n.community_coverage);
+    c.range(
+        "network.community_tie_months",
+        n.community_tie_months,
+        1.0,
+        120.0,
+    );
+    c.range("network.community_loss_hr", n.community_loss_hr, 0.1, 1.0);
 
     let x = &s.exits;
     for (i, v) in x.type_exit_monthly.iter().enumerate() {

@@ -1,0 +1,206 @@
+//! Community ties (domain-anchors §4.5, §7.3 step 4, §7.4B): an explicit network per
+//! municipality, laid out as fixed slots per person in flat columns of [`People`] (no pointers,
+//! no allocation per tie).
+//!
+//! A tie is either *external* (family, neighbours, volunteers: housed people outside the 18-29
+//! population), a *peer* (another young person of the municipality, by id), or a *street* peer
+//! (another young person met while homeless). Sofa stays are hosted by external ties and by peers
+//! who are housed, while their willingness lasts; each hosted month wears it down and it recovers
+//! while the young person is housed. While homeless, ties decay and new ones form, half of them
+//! with street peers; a street-heavy network raises substance-use onset and lowers exits. Home-based
+//! ties protect tenancies and raise exits. Community programmes (fællesskabsvært, Helt Hjem's
+//! inclusive community) add external ties.
+//!
+//! Ties are read only for people who are homeless or recently rehoused, so a quiet month never
+//! touches them.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Poisson};
+
+use crate::population::{HousingState, People, person_id};
+use crate::rng::{Decision, PersonDraws, StreamRng};
+
+/// Tie slots per person.
+pub const SLOTS: usize = 6;
+
+/// Tie kinds, in [`People::tie_kind`].
+pub const EMPTY: u8 = 0;
+pub const EXTERNAL: u8 = 1;
+pub const PEER: u8 = 2;
+pub const STREET: u8 = 3;
+
+/// `host_slot` when nobody hosts.
+pub const NO_HOST: u8 = u8::MAX;
+
+/// Full willingness to host, in percent.
+pub const FULL_WILLINGNESS: u8 = 100;
+
+/// Draws the initial home-based ties of a new person: Poisson(`mean`) ties (at most [`SLOTS`]),
+/// each external with probability `external_share`, else a peer drawn uniformly from the serial
+/// numbers `peers.0..peers.1` of the municipality.
+pub fn initial_ties(
+    rng: &mut StreamRng,
+    mean: f64,
+    external_share: f64,
+    municipality: u32,
+    peers: (u32, u32),
+) -> [(u8, u32); SLOTS] {
+    let mut ties = [(EMPTY, 0u32); SLOTS];
+    if mean <= 0.0 {
+        return ties;
+    }
+    let n = (Poisson::new(mean).expect("validated mean").sample(rng) as usize).min(SLOTS);
+    for tie in ties.iter_mut().take(n) {
+        *tie = if peers.1 <= peers.0 || rng.random_bool(external_share) {
+            (EXTERNAL, 0)
+        } else {
+            (
+                PEER,
+                person_id(municipality, rng.random_range(peers.0..peers.1)),
+            )
+        };
+    }
+    ties
+}
+
+/// Home-based and street ties of a person.
+pub fn tie_counts(people: &People, i: usize) -> (u32, u32) {
+    let (mut home, mut street) = (0, 0);
+    for &k in &people.tie_kind[i * SLOTS..(i + 1) * SLOTS] {
+        home += (k == EXTERNAL || k == PEER) as u32;
+        street += (k == STREET) as u32;
+    }
+    (home, street)
+}
+
+/// More street ties than home-based ones.
+pub fn street_heavy(people: &People, i: usize) -> bool {
+    let (home, street) = tie_counts(people, i);
+    street > 0 && street >= home
+}
+
+/// Whether tie slot `s` of row `i` is someone with a home right now.
+fn is_housed(people: &People, i: usize, s: usize, base_serial: u32) -> bool {
+    let k = i * SLOTS + s;
+    match people.tie_kind[k] {
+        EXTERNAL => true,
+        PEER => people
+            .row_of(base_serial, people.tie_target[k])
+            .is_some_and(|r| {
+                !people.housing[r].is_homeless() && people.housing[r] != HousingState::Gone
+            }),
+        _ => false,
+    }
+}
+
+/// The housed tie with the most willingness left (above `min_willingness`), lowest slot on ties.
+pub fn find_host(
+    people: &People,
+    i: usize,
+    base_serial: u32,
+    min_willingness: u8,
+) -> Option<usize> {
+    let mut best: Option<(usize, u8)> = None;
+    for s in 0..SLOTS {
+        let w = people.tie_willingness[i * SLOTS + s];
+        if w > min_willingness
+            && best.is_none_or(|(_, bw)| w > bw)
+            && is_housed(people, i, s, base_serial)
+        {
+            best = Some((s, w));
+        }
+    }
+    best.map(|(s, _)| s)
+}
+
+/// Whether the current host can still host (still housed, tie still there).
+pub fn host_still_housed(people: &People, i: usize, base_serial: u32) -> bool {
+    let h = people.host_slot[i];
+    h != NO_HOST && is_housed(people, i, h as usize, base_serial)
+}
+
+/// Parameters of the monthly network update of a homeless person.
+#[derive(Clone, Copy, Debug)]
+pub struct Drift {
+    pub decay: f64,
+    pub new_tie: f64,
+    pub street_share: f64,
+}
+
+/// A homeless person's month: each tie decays with probability `decay`; a new tie forms with
+/// probability `new_tie`, with a street peer (another homeless person this month, `homeless_ids`)
+/// with probability `street_share`, else with a housed peer (uniform serial in `peers`).
+pub fn homeless_drift(
+    people: &mut People,
+    i: usize,
+    draws: PersonDraws,
+    d: Drift,
+    municipality: u32,
+    peers: (u32, u32),
+    homeless_ids: &[u32],
+) {
+    let id = people.id[i];
+    for s in 0..SLOTS {
+        let k = i * SLOTS + s;
+        if people.tie_kind[k] != EMPTY
+            && draws.chance(id, Decision::TieDecay as u32 + 256 * s as u32, d.decay)
+        {
+            people.tie_kind[k] = EMPTY;
+            people.tie_willingness[k] = 0;
+            if people.host_slot[i] == s as u8 {
+                people.host_slot[i] = NO_HOST;
+            }
+        }
+    }
+    let u = draws.unit(id, Decision::NewTie as u32);
+    if u >= d.new_tie {
+        return;
+    }
+    let Some(s) = (0..SLOTS).find(|&s| people.tie_kind[i * SLOTS + s] == EMPTY) else {
+        return;
+    };
+    // Reuse the draw: below new_tie * street_share it is a street peer.
+    let k = i * SLOTS + s;
+    let pick = draws.bits(id, Decision::NewTie as u32 + 1);
+    if u < d.new_tie * d.street_share {
+        if homeless_ids.is_empty() {
+            return;
+        }
+        let target = homeless_ids[(pick % homeless_ids.len() as u64) as usize];
+        if target == id {
+            return;
+        }
+        people.tie_kind[k] = STREET;
+        people.tie_target[k] = target;
+        people.tie_willingness[k] = 0;
+    } else if peers.1 > peers.0 {
+        let serial = peers.0 + (pick % (peers.1 - peers.0) as u64) as u32;
+        people.tie_kind[k] = PEER;
+        people.tie_target[k] = person_id(municipality, serial);
+        people.tie_willingness[k] = FULL_WILLINGNESS;
+    }
+}
+
+/// Adds an external tie (a community programme's), if a slot is free.
+pub fn add_external_tie(people: &mut People, i: usize) -> bool {
+    match (0..SLOTS).find(|&s| people.tie_kind[i * SLOTS + s] == EMPTY) {
+        Some(s) => {
+            people.tie_kind[i * SLOTS + s] = EXTERNAL;
+            people.tie_willingness[i * SLOTS + s] = FULL_WILLINGNESS;
+            true
+        }
+        None => false,
+    }
+}
+
+/// Willingness recovers while the young person has a home: `per_month` points a month.
+pub fn recover(people: &mut People, i: usize, months: i32, per_month: u8) {
+    let gain = (months.max(0) as u32 * per_month as u32).min(FULL_WILLINGNESS as u32) as u8;
+    for k in i * SLOTS..(i + 1) * SLOTS {
+        if people.tie_kind[k] == EXTERNAL || people.tie_kind[k] == PEER {
+            people.tie_willingness[k] = people.tie_willingness[k]
+                .saturating_add(gain)
+                .min(FULL_WILLINGNESS);
+        }
+    }
+}
