@@ -48,7 +48,23 @@ pub struct RunReport {
 pub fn prepare(path: &Path, sets: &[String]) -> Result<(Resolved, Setup), Error> {
     let resolved = load(path, sets)?;
     let municipalities = load_municipalities(&resolved.municipalities_path)?;
-    let setup = Setup::new(resolved.scenario.clone(), municipalities);
+    let setup = Setup::new(resolved.scenario.clone(), municipalities).map_err(|e| {
+        crate::scenario::ScenarioError::Invalid(vec![crate::scenario::Diagnostic {
+            source: resolved
+                .files
+                .last()
+                .map(|f| f.display().to_string())
+                .unwrap_or_default(),
+            line: 0,
+            column: 0,
+            key: format!("budget.items[{}].municipalities", e.item),
+            message: format!(
+                "unknown municipality `{}`; allowed: names in {}",
+                e.name,
+                resolved.municipalities_path.display()
+            ),
+        }])
+    })?;
     Ok((resolved, setup))
 }
 

@@ -112,8 +112,11 @@ month_counts! {
     /// the homeless count for ties per person).
     home_ties_homeless,
     street_ties_homeless,
-    /// Rehoused young people who joined a community programme.
-    community_joins,
+    /// Programme places taken up by people moving in (IPS, community, treatment).
+    programme_joins,
+    ips_participants,
+    community_participants,
+    treatment_participants,
     /// Ties made by community programmes.
     community_ties,
     /// Activity and health of everyone present at the end of the month.
@@ -126,6 +129,8 @@ month_counts! {
     shelter_cost_dkk,
     /// Support cost this month, DKK.
     support_cost_dkk,
+    /// What the scenario's budget pays this month for what it bought, DKK.
+    budget_spend_dkk,
 }
 
 impl MonthCounts {

@@ -95,8 +95,11 @@ impl HousingState {
     }
 }
 
-/// Bits of [`People::programmes`].
-pub const PROGRAMME_COMMUNITY: u8 = 1;
+/// Bits of [`People::programmes`], in the order of the places arrays (IPS, community,
+/// treatment).
+pub const PROGRAMME_IPS: u8 = 1;
+pub const PROGRAMME_COMMUNITY: u8 = 2;
+pub const PROGRAMME_TREATMENT: u8 = 4;
 
 /// `state_detail` for [`HousingState::Institution`].
 pub const INSTITUTION_PSYCHIATRIC: u8 = 1;

@@ -54,8 +54,6 @@ pub enum Decision {
     NewTie = 12,
     /// A community programme's new tie.
     CommunityTie = 14,
-    /// Whether a rehoused person joins a community programme.
-    CommunityJoin = 15,
     /// Whether a housing offer is accepted (one code per segment: `OfferAcceptance + segment`).
     OfferAcceptance = 64,
     /// Number of 18-year-olds who enter a municipality this month.

@@ -144,8 +144,24 @@ fn a_bad_set_is_named() {
     );
     rejected(
         &[("base.toml", &base)],
-        &["--set", "housing.segments[9].rent=1"],
-        &["housing.segments[9].rent", "allowed indices: 0 to 3"],
+        &["--set", "budget.items[2].share=1"],
+        &["budget.items[2].share", "has no element 2"],
+    );
+    rejected(
+        &[("base.toml", &base)],
+        &["--set", "housing.segments.nowhere.rent=1"],
+        &["housing.segments.nowhere", "missing field `national_stock`"],
+    );
+    // Every section is range-checked, the later ones included.
+    rejected(
+        &[("base.toml", &base)],
+        &["--set", "support.caseload=[25, 16, 10]"],
+        &["support.caseload[0]", "allowed: 1 to 20"],
+    );
+    rejected(
+        &[("base.toml", &base)],
+        &["--set", "health.substance_remission_monthly=1.5"],
+        &["health.substance_remission_monthly"],
     );
     rejected(
         &[("base.toml", &base)],

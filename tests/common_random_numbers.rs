@@ -38,7 +38,7 @@ fn a_policy_lever_does_not_change_the_initial_population() {
     let (_, policy) = prepare(
         &path,
         &[
-            "housing.segments[0].allocation_share=0.5".into(),
+            "housing.segments.almene_cheap.allocation_share=0.5".into(),
             "allocation.offer_acceptance=0.95".into(),
             "sleeping.youth_shelter_beds_national=2000".into(),
         ],
@@ -64,7 +64,11 @@ fn a_policy_lever_does_not_change_the_initial_population() {
 fn a_policy_lever_changes_outcomes_but_not_entries_at_18() {
     let path = common::scenario("benchmarks/small.toml");
     let (_, base) = prepare(&path, &[]).unwrap();
-    let (_, policy) = prepare(&path, &["housing.segments[0].allocation_share=0.5".into()]).unwrap();
+    let (_, policy) = prepare(
+        &path,
+        &["housing.segments.almene_cheap.allocation_share=0.5".into()],
+    )
+    .unwrap();
     let run = |setup: &hjemsim::model::Setup| {
         let mut model = Model::new(setup, 3, 0);
         let mut entries = Vec::new();

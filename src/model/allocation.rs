@@ -362,8 +362,8 @@ mod tests {
     fn slots_never_exceed_free_units() {
         let params = baseline_params();
         let key = ReplicateKey::new(3, 0);
-        let stock = vec![1000, 500, 50, 5];
-        let occupied = vec![1000, 499, 0, 5];
+        let stock = vec![1000, 500, 50, 5, 0];
+        let occupied = vec![1000, 499, 0, 5, 0];
         for month in 0..200 {
             let slots = draw_slots(key, 0, month, &params, &stock, &occupied);
             for s in 0..stock.len() {

@@ -77,10 +77,47 @@ pub struct Setup {
     pub stock: Vec<Vec<u32>>,
     /// Support client slots per municipality: CTI, ICM, ACT.
     pub support_capacity: Vec<[u32; 3]>,
+    /// Programme places per municipality: IPS, community, treatment.
+    pub places: Vec<[u32; 3]>,
+    /// What the budget pays each month per municipality (agent units), DKK.
+    pub budget_month_dkk: Vec<u64>,
+    /// What the budget bought, nationally (before scaling).
+    pub purchases: Vec<Purchase>,
+}
+
+/// One budget item turned into a quantity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Purchase {
+    pub lever: crate::scenario::Lever,
+    pub target: String,
+    /// Units, workers or places bought (national, whole numbers).
+    pub quantity: u64,
+    /// DKK a year for one of them.
+    pub unit_cost_per_year: u64,
+}
+
+impl Purchase {
+    /// DKK a year; never more than the item's share of the budget.
+    pub fn annual_dkk(&self) -> u64 {
+        self.quantity * self.unit_cost_per_year
+    }
+}
+
+/// A budget item that names a municipality the data table does not have.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "key `budget.items[{item}].municipalities`: unknown municipality `{name}`; allowed: names in the municipality table"
+)]
+pub struct UnknownMunicipality {
+    pub item: usize,
+    pub name: String,
 }
 
 impl Setup {
-    pub fn new(scenario: Scenario, municipalities: Vec<Municipality>) -> Setup {
+    pub fn new(
+        scenario: Scenario,
+        municipalities: Vec<Municipality>,
+    ) -> Result<Setup, UnknownMunicipality> {
         let params = Params::new(&scenario);
         let scale = scenario.run.scale;
         let scaled = |x: f64| (x * scale).round() as u64;
@@ -108,7 +145,7 @@ impl Setup {
         .map(|x| x as u32)
         .collect();
         let mut stock = vec![Vec::new(); municipalities.len()];
-        for seg in &scenario.housing.segments {
+        for seg in scenario.housing.segments.values() {
             let weights = match seg.apportion_by {
                 Apportionment::Population => &population,
                 Apportionment::Youth => &youth,
@@ -130,16 +167,120 @@ impl Setup {
                 capacity[method] = n as u32;
             }
         }
-        Setup {
+        let mut places = vec![[0u32; 3]; municipalities.len()];
+        let base = &scenario.programmes.places_national;
+        for (p, n) in [base.ips, base.community, base.treatment]
+            .into_iter()
+            .enumerate()
+        {
+            for (m, q) in apportion(scaled(n as f64), &youth).into_iter().enumerate() {
+                places[m][p] = q as u32;
+            }
+        }
+
+        // The budget buys capacity; what it buys is paid whether used or not.
+        let mut budget_month_dkk = vec![0u64; municipalities.len()];
+        let mut purchases = Vec::new();
+        for (item_index, item) in scenario.budget.items.iter().enumerate() {
+            use crate::scenario::Lever;
+            let costs = &scenario.costs;
+            let unit_cost: u64 = match item.lever {
+                Lever::Units => scenario.housing.segments[&item.target].unit_cost_per_year as u64,
+                Lever::SupportWorkers => {
+                    let m = method_index(&item.target);
+                    scenario.support.caseload[m] as u64 * costs.support_month[m] as u64 * 12
+                }
+                Lever::Places => {
+                    let c = &costs.programme_place_month;
+                    12 * match item.target.as_str() {
+                        "ips" => c.ips,
+                        "community" => c.community,
+                        _ => c.treatment,
+                    } as u64
+                }
+            };
+            let money = (scenario.budget.annual_dkk as f64 * item.share).floor() as u64;
+            let quantity = money.checked_div(unit_cost).unwrap_or(0);
+            purchases.push(Purchase {
+                lever: item.lever,
+                target: item.target.clone(),
+                quantity,
+                unit_cost_per_year: unit_cost,
+            });
+            // Who gets it: the named municipalities, by their young population.
+            let mut weights = youth.clone();
+            if !item.municipalities.is_empty() {
+                for name in &item.municipalities {
+                    if !municipalities.iter().any(|m| &m.name == name) {
+                        return Err(UnknownMunicipality {
+                            item: item_index,
+                            name: name.clone(),
+                        });
+                    }
+                }
+                for (w, m) in weights.iter_mut().zip(&municipalities) {
+                    if !item.municipalities.contains(&m.name) {
+                        *w = 0;
+                    }
+                }
+            }
+            // Workers are bought whole; what they add is client slots.
+            let per_unit = match item.lever {
+                Lever::SupportWorkers => {
+                    scenario.support.caseload[method_index(&item.target)] as u64
+                }
+                _ => 1,
+            };
+            let shares = apportion(scaled(quantity as f64), &weights);
+            for (m, q) in shares.into_iter().enumerate() {
+                budget_month_dkk[m] += q * unit_cost / 12;
+                let added = (q * per_unit) as u32;
+                match item.lever {
+                    Lever::Units => {
+                        let s = scenario
+                            .housing
+                            .segments
+                            .keys()
+                            .position(|name| *name == item.target)
+                            .expect("validated target");
+                        stock[m][s] += added;
+                    }
+                    Lever::SupportWorkers => {
+                        support_capacity[m][method_index(&item.target)] += added;
+                    }
+                    Lever::Places => {
+                        let p = match item.target.as_str() {
+                            "ips" => 0,
+                            "community" => 1,
+                            _ => 2,
+                        };
+                        places[m][p] += added;
+                    }
+                }
+            }
+        }
+
+        Ok(Setup {
             scenario,
             params,
+            places,
+            budget_month_dkk,
+            purchases,
             support_capacity,
             municipalities,
             initial_people: initial,
             entrants_mean,
             shelter_beds,
             stock,
-        }
+        })
+    }
+}
+
+fn method_index(target: &str) -> usize {
+    match target {
+        "cti" => 0,
+        "icm" => 1,
+        _ => 2,
     }
 }
 
@@ -164,6 +305,11 @@ pub struct MunicipalityState {
     pub capacity: [u32; 3],
     /// Ids of rehoused people waiting for a support slot, longest wait first.
     pub waiting: VecDeque<u32>,
+    /// Programme places (IPS, community, treatment) and participants as (id, last month).
+    pub places: [u32; 3],
+    pub participants: [Vec<(u32, i32)>; 3],
+    /// What the budget pays this municipality each month, DKK (agent units).
+    pub budget_month_dkk: u64,
     // Scratch space, reused every month.
     homeless_rows: Vec<u32>,
     queue: Vec<allocation::Candidate>,
@@ -195,6 +341,9 @@ impl MunicipalityState {
             caseload: [0; 3],
             capacity: setup.support_capacity[index],
             waiting: VecDeque::new(),
+            places: setup.places[index],
+            participants: Default::default(),
+            budget_month_dkk: setup.budget_month_dkk[index],
             homeless_rows: Vec::new(),
             queue: Vec::new(),
             needs: Vec::new(),
@@ -332,7 +481,7 @@ impl MunicipalityState {
                 }
                 Outcome::MoveIn => {
                     let segment = self.people.state_detail[i];
-                    self.move_in(i, segment, m, params, draws, &mut c);
+                    self.move_in(i, segment, m, params, &mut c);
                 }
             }
             life_events(&mut self.people, i, m, params, draws);
@@ -361,7 +510,9 @@ impl MunicipalityState {
         c.psychiatric = psychiatric;
         c.substance = substance;
 
-        // 3. Municipal allocation, then support slots for those waiting.
+        // 3. Programme places that end free up; municipal allocation; support slots for those
+        //    waiting.
+        self.end_programmes(m);
         self.allocate(setup, key, month, draws, &rows, &mut c);
         self.admit_waiting(m, params, &mut c);
 
@@ -453,6 +604,12 @@ impl MunicipalityState {
         c.support_capacity_cti = self.capacity[0] as u64;
         c.support_capacity_icm = self.capacity[1] as u64;
         c.support_capacity_act = self.capacity[2] as u64;
+        [
+            c.ips_participants,
+            c.community_participants,
+            c.treatment_participants,
+        ] = self.participants.each_ref().map(|l| l.len() as u64);
+        c.budget_spend_dkk = self.budget_month_dkk;
         costs::account(&mut c, params);
 
         demography::drop_departed(self);
@@ -494,7 +651,7 @@ impl MunicipalityState {
                     p.state_detail[i] = offer.segment;
                     p.state_since[i] = m;
                     if params.move_in_lag == 0 {
-                        self.move_in(i, offer.segment, m, params, draws, c);
+                        self.move_in(i, offer.segment, m, params, c);
                     }
                 } else {
                     c.refusals += 1;
@@ -506,27 +663,12 @@ impl MunicipalityState {
     }
 
     /// Moves a person into an allocated unit and offers support by need.
-    fn move_in(
-        &mut self,
-        i: usize,
-        segment: u8,
-        month: i32,
-        params: &Params,
-        draws: crate::rng::PersonDraws,
-        c: &mut MonthCounts,
-    ) {
+    fn move_in(&mut self, i: usize, segment: u8, month: i32, params: &Params, c: &mut MonthCounts) {
         self.end_spell(i, month);
         self.people.tenancy[i] = segment + 1;
         c.exits_allocation += 1;
+        self.enrol(i, month, params, c);
         let p = &mut self.people;
-        if draws.chance(
-            p.id[i],
-            crate::rng::Decision::CommunityJoin as u32,
-            params.network.community_coverage,
-        ) {
-            p.programmes[i] |= crate::population::PROGRAMME_COMMUNITY;
-            c.community_joins += 1;
-        }
         let method = support::need(
             p.traits[i],
             p.latent_type[i],
@@ -544,6 +686,49 @@ impl MunicipalityState {
             p.support[i] = method | support::WAITING;
             p.support_since[i] = month;
             self.waiting.push_back(p.id[i]);
+        }
+    }
+
+    /// Enrols someone who just moved in into the programmes they qualify for, while places last:
+    /// IPS if NEET, community for everyone, treatment with a psychiatric illness or substance use.
+    fn enrol(&mut self, i: usize, month: i32, params: &Params, c: &mut MonthCounts) {
+        use crate::population::{PROGRAMME_COMMUNITY, PROGRAMME_IPS, PROGRAMME_TREATMENT};
+        let p = &mut self.people;
+        let qualifies = [
+            p.activity[i] == Activity::Neet as u8,
+            true,
+            p.traits[i] & (traits::PSYCHIATRIC | traits::SUBSTANCE) != 0,
+        ];
+        let bits = [PROGRAMME_IPS, PROGRAMME_COMMUNITY, PROGRAMME_TREATMENT];
+        for k in 0..3 {
+            if qualifies[k] && (self.participants[k].len() as u32) < self.places[k] {
+                p.programmes[i] |= bits[k];
+                self.participants[k].push((p.id[i], month + params.programme_months - 1));
+                c.programme_joins += 1;
+            }
+        }
+    }
+
+    /// Ends programme places whose time is up or whose participant lost the home or left.
+    fn end_programmes(&mut self, month: i32) {
+        use crate::population::{PROGRAMME_COMMUNITY, PROGRAMME_IPS, PROGRAMME_TREATMENT};
+        let bits = [PROGRAMME_IPS, PROGRAMME_COMMUNITY, PROGRAMME_TREATMENT];
+        for (k, bit) in bits.into_iter().enumerate() {
+            let mut list = std::mem::take(&mut self.participants[k]);
+            list.retain(
+                |&(id, last)| match self.people.row_of(self.base_serial, id) {
+                    Some(i) if self.people.programmes[i] & bit != 0 => {
+                        if last < month || !self.people.housing[i].is_housed() {
+                            self.people.programmes[i] &= !bit;
+                            false
+                        } else {
+                            true
+                        }
+                    }
+                    _ => false,
+                },
+            );
+            self.participants[k] = list;
         }
     }
 
@@ -598,11 +783,14 @@ fn life_events(
     };
     let a = people.activity[i];
     let t = people.traits[i];
+    let programmes = people.programmes[i];
     let table = &params.life[Params::life_index(
         a,
         t & traits::PSYCHIATRIC != 0,
         t & traits::SUBSTANCE != 0,
         context,
+        programmes & crate::population::PROGRAMME_IPS != 0,
+        programmes & crate::population::PROGRAMME_TREATMENT != 0,
     )];
     let u = draws.u32(people.id[i], crate::rng::Decision::LifeEvents);
     match hazard::pick(table, u) {

@@ -59,7 +59,6 @@ pub struct NetworkRules {
     pub home_tie_exit_hr: f64,
     pub street_heavy_exit_hr: f64,
     pub home_tie_loss_hr: f64,
-    pub community_coverage: f64,
     /// Monthly probability of a new tie from the community programme.
     pub community_tie: f64,
     pub community_loss_hr: f64,
@@ -120,6 +119,8 @@ pub struct Params {
     pub shelter_month_cost: u64,
     pub support_month_cost: [u64; 3],
     pub support: SupportRules,
+    /// Months a programme place lasts.
+    pub programme_months: i32,
     /// Life events of the month as competing events (activity to the first or second target of
     /// `activity::TARGETS`, psychiatric flip, substance flip), indexed by [`Params::life_index`].
     pub life: Vec<[u32; 4]>,
@@ -227,7 +228,6 @@ impl Params {
                 home_tie_exit_hr: s.network.home_tie_exit_hr,
                 street_heavy_exit_hr: s.network.street_heavy_exit_hr,
                 home_tie_loss_hr: s.network.home_tie_loss_hr,
-                community_coverage: s.network.community_coverage,
                 community_tie: 1.0 / s.network.community_tie_months,
                 community_loss_hr: s.network.community_loss_hr,
             },
@@ -241,8 +241,8 @@ impl Params {
                 .housing
                 .segments
                 .iter()
-                .map(|seg| SegmentRule {
-                    name: seg.name.clone(),
+                .map(|(name, seg)| SegmentRule {
+                    name: name.clone(),
                     monthly_turnover: monthly_from_cumulative(seg.annual_turnover, 12.0),
                     youth_slot_share: seg.allocation_share * seg.homeless_youth_share,
                     rent: seg.rent,
@@ -251,6 +251,7 @@ impl Params {
                 .collect(),
             shelter_month_cost: s.costs.shelter_month as u64,
             support_month_cost: s.costs.support_month.map(|x| x as u64),
+            programme_months: s.programmes.duration_months as i32,
             support: SupportRules {
                 offer_to: s.support.offer_to,
                 unsupported_loss: s.support.unsupported_loss_monthly,
@@ -265,16 +266,28 @@ impl Params {
             },
             life: {
                 let moves = super::activity::probabilities(&s.activity);
-                let mut t = vec![[0u32; 4]; 3 * 2 * 2 * 4];
+                let mut t = vec![[0u32; 4]; 3 * 2 * 2 * 4 * 2 * 2];
+                let pr = &s.programmes;
                 for a in 0..3u8 {
                     for psychiatric in [false, true] {
                         for substance in [false, true] {
-                            for context in 0..4u8 {
+                            for (context, ips, treatment) in (0..4u8).flat_map(|c| {
+                                [
+                                    (c, false, false),
+                                    (c, true, false),
+                                    (c, false, true),
+                                    (c, true, true),
+                                ]
+                            }) {
                                 // Activity moves at the homeless rates while homeless or recently
                                 // rehoused; psychiatric onset at the homeless rate while homeless;
                                 // substance-use onset at the homeless rate with a street-heavy
                                 // network (context 2), at the housed rate otherwise (§7.4F).
-                                let m = moves[(context > 0) as usize][a as usize];
+                                let mut m = moves[(context > 0) as usize][a as usize];
+                                if ips && a == 0 {
+                                    // Supported employment raises NEET -> education or job.
+                                    m = m.map(|p| super::hazard::apply_hr(p, pr.ips_entry_hr));
+                                }
                                 let h = super::health::flip_probabilities(
                                     &s.health,
                                     psychiatric,
@@ -294,8 +307,23 @@ impl Params {
                                 } else {
                                     h
                                 };
-                                t[Self::life_index(a, psychiatric, substance, context)] =
-                                    cumulative_thresholds(&[m[0], m[1], h[0], h[1]]);
+                                // Treatment raises remission (a flip of a present condition).
+                                let remit = |flip: f64, present: bool| {
+                                    if treatment && present {
+                                        super::hazard::apply_hr(flip, pr.treatment_remission_hr)
+                                    } else {
+                                        flip
+                                    }
+                                };
+                                let h = [remit(h[0], psychiatric), remit(h[1], substance)];
+                                t[Self::life_index(
+                                    a,
+                                    psychiatric,
+                                    substance,
+                                    context,
+                                    ips,
+                                    treatment,
+                                )] = cumulative_thresholds(&[m[0], m[1], h[0], h[1]]);
                             }
                         }
                     }
@@ -308,9 +336,20 @@ impl Params {
     /// Index into [`Params::life`]; `context` 0 housed, 1 recently rehoused, 2 homeless with a
     /// street-heavy network, 3 homeless otherwise.
     #[inline(always)]
-    pub fn life_index(activity: u8, psychiatric: bool, substance: bool, context: u8) -> usize {
-        ((activity as usize * 2 + psychiatric as usize) * 2 + substance as usize) * 4
-            + context as usize
+    pub fn life_index(
+        activity: u8,
+        psychiatric: bool,
+        substance: bool,
+        context: u8,
+        ips: bool,
+        treatment: bool,
+    ) -> usize {
+        ((((activity as usize * 2 + psychiatric as usize) * 2 + substance as usize) * 4
+            + context as usize)
+            * 2
+            + ips as usize)
+            * 2
+            + treatment as usize
     }
 
     /// Index into [`Params::housed`].

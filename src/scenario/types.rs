@@ -33,6 +33,9 @@ pub struct Scenario {
     pub activity: ActivityParams,
     pub health: HealthParams,
     pub costs: CostParams,
+    pub programmes: ProgrammeParams,
+    /// What a track or concept buys with its budget.
+    pub budget: Budget,
     /// A virtual trial instead of the population run (see `scenarios/trials/`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial: Option<TrialParams>,
@@ -172,9 +175,6 @@ pub struct NetworkParams {
     pub street_heavy_exit_hr: f64,
     /// Hazard ratio on losing an allocated home, per home-based tie (up to five ties).
     pub home_tie_loss_hr: f64,
-    /// Share of young people rehoused through the municipality who join a community programme
-    /// (fællesskabsvært, inclusive community).
-    pub community_coverage: f64,
     /// Months between new ties made by the community programme.
     pub community_tie_months: f64,
     /// Hazard ratio on losing the home while in the community programme.
@@ -245,11 +245,13 @@ pub struct IncomeParams {
     pub max_rent_share: f64,
 }
 
-/// Housing segments municipalities can allocate from.
+/// Housing segments municipalities can allocate from, by name (letters, digits, `_`). A table,
+/// so that an overlay changes one segment's key without restating the others; slots are offered
+/// segment by segment in name order.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct HousingParams {
-    pub segments: Vec<HousingSegment>,
+    pub segments: std::collections::BTreeMap<String, HousingSegment>,
 }
 
 /// Who may be offered a unit in a segment.
@@ -281,8 +283,6 @@ pub enum Apportionment {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct HousingSegment {
-    /// Name used in outputs, e.g. `almene_cheap`.
-    pub name: String,
     /// Units in Denmark.
     pub national_stock: u32,
     pub apportion_by: Apportionment,
@@ -296,6 +296,9 @@ pub struct HousingSegment {
     /// Monthly rent in DKK.
     pub rent: u32,
     pub eligibility: Eligibility,
+    /// Public cost of one more unit per year (capital annuity or rent subsidy), for budgets.
+    #[serde(default)]
+    pub unit_cost_per_year: u32,
 }
 
 /// Who is offered housing support on moving into an allocated home.
@@ -396,6 +399,71 @@ pub struct TrialParams {
     pub nights_per_month: f64,
 }
 
+/// Programmes that young people join when they move into an allocated home, up to the places
+/// bought for them.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProgrammeParams {
+    /// Months a participant stays in a programme.
+    pub duration_months: u32,
+    /// Hazard ratio on leaving NEET for education or a job with supported employment (IPS).
+    pub ips_entry_hr: f64,
+    /// Hazard ratio on remission of psychiatric illness and substance use with a treatment place.
+    pub treatment_remission_hr: f64,
+    /// Places in Denmark before any budget: IPS, community host (fællesskabsvært), treatment.
+    pub places_national: ProgrammePlaces,
+}
+
+/// Places per programme.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ProgrammePlaces {
+    /// Supported employment (IPS): for participants who are NEET.
+    pub ips: u32,
+    /// Community host (fællesskabsvært) or inclusive community: for everyone rehoused.
+    pub community: u32,
+    /// Psychiatric and substance-use treatment: for participants with either.
+    pub treatment: u32,
+}
+
+/// A track's or concept's budget and what it buys.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    /// DKK a year.
+    #[serde(default)]
+    pub annual_dkk: u64,
+    #[serde(default)]
+    pub items: Vec<BudgetItem>,
+}
+
+/// What a budget item buys.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Lever {
+    /// Units in a housing segment (`target` = segment name), at the segment's
+    /// `unit_cost_per_year`.
+    Units,
+    /// Support workers (`target` = `cti`, `icm` or `act`), at caseload x client-month cost.
+    SupportWorkers,
+    /// Programme places (`target` = `ips`, `community` or `treatment`), at
+    /// `costs.programme_place_month`.
+    Places,
+}
+
+/// One purchase from the budget.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetItem {
+    pub lever: Lever,
+    pub target: String,
+    /// Share of the annual budget spent on this item.
+    pub share: f64,
+    /// Municipalities that get what is bought (by name); all when empty.
+    #[serde(default)]
+    pub municipalities: Vec<String>,
+}
+
 /// Unit costs in DKK.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -404,4 +472,6 @@ pub struct CostParams {
     pub shelter_month: u32,
     /// Support per client-month: CTI, ICM, ACT.
     pub support_month: [u32; 3],
+    /// A programme place per month: IPS, community, treatment.
+    pub programme_place_month: ProgrammePlaces,
 }

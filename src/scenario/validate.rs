@@ -236,7 +236,6 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         2.0,
     );
     c.range("network.home_tie_loss_hr", n.home_tie_loss_hr, 0.5, 1.0);
-    c.share("network.community_coverage", n.community_coverage);
     c.range(
         "network.community_tie_months",
         n.community_tie_months,
@@ -312,29 +311,16 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             format!("{} segments; allowed: at most 32", s.housing.segments.len()),
         );
     }
-    for (i, seg) in s.housing.segments.iter().enumerate() {
-        let k = |f: &str| format!("housing.segments[{i}].{f}");
-        if seg.name.is_empty()
-            || !seg
-                .name
+    for (name, seg) in &s.housing.segments {
+        let k = |f: &str| format!("housing.segments.{name}.{f}");
+        if name.is_empty()
+            || !name
                 .chars()
                 .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
         {
             c.fail(
-                k("name"),
-                format!(
-                    "`{}` is not a valid segment name; allowed: letters, digits and `_`",
-                    seg.name
-                ),
-            );
-        }
-        if s.housing.segments[..i].iter().any(|o| o.name == seg.name) {
-            c.fail(
-                k("name"),
-                format!(
-                    "`{}` is used by an earlier segment; allowed: unique names",
-                    seg.name
-                ),
+                format!("housing.segments.{name}"),
+                format!("`{name}` is not a valid segment name; allowed: letters, digits and `_`"),
             );
         }
         c.uint(
@@ -347,6 +333,178 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         c.share(&k("allocation_share"), seg.allocation_share);
         c.share(&k("homeless_youth_share"), seg.homeless_youth_share);
         c.uint(&k("rent"), seg.rent as u64, 0, 100_000);
+        c.uint(
+            &k("unit_cost_per_year"),
+            seg.unit_cost_per_year as u64,
+            0,
+            10_000_000,
+        );
+    }
+
+    let su = &s.support;
+    c.prob(
+        "support.unsupported_loss_monthly",
+        su.unsupported_loss_monthly,
+    );
+    c.uint(
+        "support.cti_phase_months",
+        su.cti_phase_months as u64,
+        1,
+        12,
+    );
+    c.range("support.cti_loss_hr", su.cti_loss_hr, 0.0, 1.0);
+    c.range("support.post_cti_loss_hr", su.post_cti_loss_hr, 0.0, 1.0);
+    c.range(
+        "support.post_cti_half_life_months",
+        su.post_cti_half_life_months,
+        0.1,
+        240.0,
+    );
+    for (i, v) in su.hf_loss_monthly.iter().enumerate() {
+        c.prob(&format!("support.hf_loss_monthly[{i}]"), *v);
+    }
+    c.range(
+        "support.youth_hf_multiplier",
+        su.youth_hf_multiplier,
+        0.0,
+        10.0,
+    );
+    c.share("support.step_up_share", su.step_up_share);
+    c.uint("support.max_wait_months", su.max_wait_months as u64, 0, 120);
+    for (i, v) in su.workers_national.iter().enumerate() {
+        c.range(
+            &format!("support.workers_national[{i}]"),
+            *v,
+            0.0,
+            100_000.0,
+        );
+    }
+    // CTI's fidelity ceiling is 20 clients per worker (DA §2.1).
+    c.uint("support.caseload[0]", su.caseload[0] as u64, 1, 20);
+    c.uint("support.caseload[1]", su.caseload[1] as u64, 1, 50);
+    c.uint("support.caseload[2]", su.caseload[2] as u64, 1, 50);
+
+    let ac = &s.activity;
+    c.prob("activity.neet_exit_monthly", ac.neet_exit_monthly);
+    c.prob("activity.active_loss_monthly", ac.active_loss_monthly);
+    c.prob(
+        "activity.study_job_switch_monthly",
+        ac.study_job_switch_monthly,
+    );
+    c.prob(
+        "activity.homeless_neet_exit_monthly",
+        ac.homeless_neet_exit_monthly,
+    );
+    c.prob(
+        "activity.homeless_active_loss_monthly",
+        ac.homeless_active_loss_monthly,
+    );
+
+    let h = &s.health;
+    c.prob(
+        "health.psychiatric_onset_monthly",
+        h.psychiatric_onset_monthly,
+    );
+    c.hr(
+        "health.psychiatric_onset_homeless_hr",
+        h.psychiatric_onset_homeless_hr,
+    );
+    c.prob(
+        "health.psychiatric_remission_monthly",
+        h.psychiatric_remission_monthly,
+    );
+    c.prob("health.substance_onset_monthly", h.substance_onset_monthly);
+    c.prob(
+        "health.substance_onset_homeless_monthly",
+        h.substance_onset_homeless_monthly,
+    );
+    c.prob(
+        "health.substance_remission_monthly",
+        h.substance_remission_monthly,
+    );
+    c.hr("health.treatment_remission_hr", h.treatment_remission_hr);
+    c.share(
+        "health.discharge_planning_share",
+        h.discharge_planning_share,
+    );
+
+    let pr = &s.programmes;
+    c.uint(
+        "programmes.duration_months",
+        pr.duration_months as u64,
+        1,
+        120,
+    );
+    c.hr("programmes.ips_entry_hr", pr.ips_entry_hr);
+    c.hr(
+        "programmes.treatment_remission_hr",
+        pr.treatment_remission_hr,
+    );
+    for (k, v) in [
+        ("ips", pr.places_national.ips),
+        ("community", pr.places_national.community),
+        ("treatment", pr.places_national.treatment),
+    ] {
+        c.uint(
+            &format!("programmes.places_national.{k}"),
+            v as u64,
+            0,
+            1_000_000,
+        );
+    }
+
+    let b = &s.budget;
+    c.uint("budget.annual_dkk", b.annual_dkk, 0, 100_000_000_000);
+    let mut total_share = 0.0;
+    for (i, item) in b.items.iter().enumerate() {
+        let k = |f: &str| format!("budget.items[{i}].{f}");
+        c.share(&k("share"), item.share);
+        total_share += item.share;
+        let allowed: Vec<String> = match item.lever {
+            Lever::Units => s.housing.segments.keys().cloned().collect(),
+            Lever::SupportWorkers => vec!["cti".into(), "icm".into(), "act".into()],
+            Lever::Places => vec!["ips".into(), "community".into(), "treatment".into()],
+        };
+        if !allowed.contains(&item.target) {
+            c.fail(
+                k("target"),
+                format!(
+                    "`{}` is not a target of lever {:?}; allowed: {}",
+                    item.target,
+                    item.lever,
+                    allowed.join(", ")
+                ),
+            );
+        } else if item.lever == Lever::Units
+            && s.housing.segments[&item.target].unit_cost_per_year == 0
+        {
+            c.fail(
+                k("target"),
+                format!(
+                    "segment `{}` has no unit_cost_per_year, so a budget cannot buy units of it",
+                    item.target
+                ),
+            );
+        }
+    }
+    if total_share > 1.0 + 1e-9 {
+        c.fail(
+            "budget.items",
+            format!("shares sum to {total_share:.6}; allowed: at most 1"),
+        );
+    }
+    if !b.items.is_empty() && b.annual_dkk == 0 {
+        c.fail(
+            "budget.annual_dkk",
+            "0 with items to buy; allowed: a positive budget",
+        );
+    }
+
+    if let Some(t) = &s.trial {
+        c.uint("trial.cohort", t.cohort as u64, 2, 10_000_000);
+        c.uint("trial.months", t.months as u64, 1, 240);
+        c.prob("trial.rehousing_monthly", t.rehousing_monthly);
+        c.range("trial.nights_per_month", t.nights_per_month, 28.0, 31.0);
     }
 
     c.uint(
@@ -355,6 +513,27 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         0,
         10_000_000,
     );
+    for (i, v) in s.costs.support_month.iter().enumerate() {
+        c.uint(
+            &format!("costs.support_month[{i}]"),
+            *v as u64,
+            0,
+            1_000_000,
+        );
+    }
+    let pm = &s.costs.programme_place_month;
+    for (k, v) in [
+        ("ips", pm.ips),
+        ("community", pm.community),
+        ("treatment", pm.treatment),
+    ] {
+        c.uint(
+            &format!("costs.programme_place_month.{k}"),
+            v as u64,
+            0,
+            1_000_000,
+        );
+    }
 
     c.problems
 }
