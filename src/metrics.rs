@@ -102,6 +102,10 @@ month_counts! {
     cti_phase_1,
     cti_phase_2,
     cti_phase_3,
+    /// CTI courses completed (nine months).
+    cti_completions,
+    /// CTI clients past the end of their course (always 0 when the model is right).
+    cti_overdue,
     icm_clients,
     act_clients,
     /// Client slots (workers x caseload): CTI, ICM, ACT.
@@ -213,7 +217,13 @@ pub fn check_books(c: &MonthCounts) -> Result<(), String> {
             ));
         }
     }
-    if cti + c.icm_clients + c.act_clients != c.housed_supported {
+    if c.cti_overdue > 0 {
+        return Err(format!(
+            "{} CTI clients are past the end of their course",
+            c.cti_overdue
+        ));
+    }
+    if cti + c.icm_clients + c.act_clients + c.cti_overdue != c.housed_supported {
         return Err("support clients do not add up to those housed with support".into());
     }
     let routes = c.entries_direct

@@ -45,6 +45,8 @@ fn books_balance_in_every_municipality_every_month() {
     assert!(national.shelter > 0 && national.sofa > 0 && national.street > 0);
     assert!(national.support_starts > 0 && national.support_ends > 0);
     assert!(national.cti_phase_3 > 0 && national.icm_clients > 0 && national.act_clients > 0);
+    // Courses run their nine months and end, and after them some people are in AfterSupport.
+    assert!(national.cti_completions > 0 && national.after_support > 0);
 }
 
 #[test]

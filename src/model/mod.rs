@@ -442,12 +442,27 @@ impl MunicipalityState {
                 c.exits_age30 += 1;
                 continue;
             }
+            // Someone in an allocated home during the return window, with support or after it,
+            // follows the support mechanism; everyone else housed the prepared tables.
+            let rehoused = state == HousingState::Housed
+                && self.people.tenancy[i] != 0
+                && m - self.people.last_exit[i] < params.return_window;
             let outcome = match state {
-                HousingState::Housed
-                | HousingState::HousedSupported
-                | HousingState::AfterSupport => {
+                HousingState::Housed if !rehoused => {
                     entry::housed_month(&mut self.people, i, age, m, params, draws)
                 }
+                HousingState::Housed
+                | HousingState::HousedSupported
+                | HousingState::AfterSupport => support::supported_month(
+                    &mut self.people,
+                    i,
+                    m,
+                    params,
+                    draws,
+                    &mut self.caseload,
+                    &self.capacity,
+                    &mut c,
+                ),
                 HousingState::AtRisk => entry::at_risk_month(&mut self.people, i, m, params, draws),
                 HousingState::Institution => {
                     entry::institution_month(&mut self.people, i, m, params, draws)

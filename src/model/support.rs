@@ -129,6 +129,7 @@ pub fn supported_month(
             // The course is over: hand over, or step up to ICM if unstable and a slot is free.
             caseload[0] -= 1;
             c.support_ends += 1;
+            c.cti_completions += 1;
             let step_up = draws.chance(id, Decision::StepUp as u32, r.step_up_share);
             if step_up && caseload[1] < capacity[1] {
                 start(people, i, ICM, month, caseload, c);
@@ -180,9 +181,11 @@ pub fn count_client(people: &People, i: usize, month: i32, params: &Params, c: &
             month - people.support_since[i],
             params.support.cti_phase_months,
         ) {
-            Some(1) | None => c.cti_phase_1 += 1,
+            Some(1) => c.cti_phase_1 += 1,
             Some(2) => c.cti_phase_2 += 1,
             Some(_) => c.cti_phase_3 += 1,
+            // A course past its nine months that was not ended: the books will not balance.
+            None => c.cti_overdue += 1,
         },
         ICM => c.icm_clients += 1,
         ACT => c.act_clients += 1,
