@@ -50,6 +50,36 @@ fn books_balance_in_every_municipality_every_month() {
 }
 
 #[test]
+fn books_balance_with_every_track_and_concept_on() {
+    for path in [
+        "tracks/all-four.toml",
+        "concepts/helt-hjem.toml",
+        "concepts/housing-first.toml",
+        "concepts/kollegium.toml",
+        "concepts/24-7.toml",
+    ] {
+        let sets = [
+            "run.scale=0.05".to_string(),
+            "run.end=2016-12".to_string(),
+            "run.burn_in_months=24".to_string(),
+        ];
+        let (_, setup) = prepare(&common::scenario(path), &sets).unwrap();
+        let mut model = Model::new(&setup, 2, 0);
+        let mut joins = 0;
+        while model.month <= setup.params.end {
+            let month = model.month;
+            for (m, c) in model.step().iter().enumerate() {
+                if let Err(e) = check_books(c) {
+                    panic!("{path}: {} {month}: {e}", setup.municipalities[m].name);
+                }
+                joins += c.programme_joins + c.support_starts;
+            }
+        }
+        assert!(joins > 0, "{path}: nobody took up what was bought");
+    }
+}
+
+#[test]
 fn the_check_catches_broken_books() {
     let good = MonthCounts {
         population_start: 10,

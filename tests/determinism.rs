@@ -51,6 +51,40 @@ fn outputs_are_byte_identical_for_1_2_and_4_threads() {
 }
 
 #[test]
+fn with_budgets_and_programmes_on_outputs_do_not_depend_on_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let all_four = scenario("tracks/all-four.toml");
+    let runs: Vec<Vec<u8>> = ["1", "2"]
+        .iter()
+        .map(|t| {
+            let out = tmp.path().join(t);
+            let o = hjemsim(&[
+                "run",
+                all_four.to_str().unwrap(),
+                "--threads",
+                t,
+                "--replicates",
+                "2",
+                "--set",
+                "run.scale=0.05",
+                "--set",
+                "run.end=2016-12",
+                "--set",
+                "run.burn_in_months=12",
+                "--out",
+                out.to_str().unwrap(),
+            ]);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            read(&out.join("track-all-four/monthly.csv"))
+        })
+        .collect();
+    assert!(
+        runs[0] == runs[1],
+        "all-four differs between 1 and 2 threads"
+    );
+}
+
+#[test]
 fn the_same_seed_gives_the_same_bytes_and_another_seed_does_not() {
     let tmp = tempfile::tempdir().unwrap();
     let a = run(&tmp.path().join("a"), "2", &["--seed", "7"]);

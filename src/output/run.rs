@@ -154,6 +154,22 @@ impl RunWriter {
         self.record("offers".into(), s(totals.offers));
         self.record("refusals".into(), s(totals.refusals));
         self.record("shelter_cost_dkk".into(), s(totals.shelter_cost_dkk));
+        self.record("support_cost_dkk".into(), s(totals.support_cost_dkk));
+        self.record("budget_spend_dkk".into(), s(totals.budget_spend_dkk));
+        self.record("support_starts".into(), s(totals.support_starts));
+        self.record("cti_completions".into(), s(totals.cti_completions));
+        self.record("support_waiting_end".into(), s(last.support_waiting));
+        self.record("programme_joins".into(), s(totals.programme_joins));
+        let per = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        self.record("neet_share_end".into(), per(last.neet, last.population_end));
+        self.record(
+            "home_ties_per_homeless_end".into(),
+            per(last.home_ties_homeless, last.homeless()),
+        );
+        self.record(
+            "street_ties_per_homeless_end".into(),
+            per(last.street_ties_homeless, last.homeless()),
+        );
         Ok(())
     }
 
