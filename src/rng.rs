@@ -32,7 +32,8 @@ pub type StreamRng = Pcg64Mcg;
 pub enum Decision {
     /// Who a young person is at the start or at their 18th birthday.
     Attributes = 1,
-    /// The monthly housing event of someone housed, at risk or in an institution.
+    /// The monthly housing event of someone housed or at risk (high 32 bits), and their
+    /// activity and health events (low 32 bits): one hash a quiet month.
     HousingEvent = 2,
     /// Death or self-resolved exit of someone homeless.
     HomelessEvent = 3,
@@ -46,10 +47,14 @@ pub enum Decision {
     ShelterAcceptance = 7,
     /// Step-up from CTI to ICM at the end of the course.
     StepUp = 8,
-    /// Activity and health transitions of the month (competing events).
+    /// Retired: life events now use the low half of `HousingEvent`. Never reuse the code.
     LifeEvents = 9,
     /// Randomisation to a trial arm.
     TrialArm = 11,
+    /// Death or discharge of someone in an institution.
+    InstitutionEvent = 16,
+    /// Death or loss of an allocated home (with or without support).
+    SupportEvent = 17,
     /// Whether a new tie forms while homeless (12), and with whom (13).
     NewTie = 12,
     /// A community programme's new tie.

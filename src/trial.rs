@@ -75,7 +75,7 @@ pub fn run_trial(
                 // CTI's course follows the calendar of the trial, not the tenancy.
                 set_housed(&mut people, i, in_cti[i], month, cti_months);
                 let loss = support::loss_probability(&people, i, month, params);
-                if first_of(draws.unit(id, Decision::HousingEvent as u32), loss) {
+                if first_of(draws.unit(id, Decision::SupportEvent as u32), loss) {
                     people.housing[i] = HousingState::Shelter;
                     people.spell_start[i] = month;
                 }

@@ -51,7 +51,7 @@ pub fn housed_month(
     age: i32,
     month: i32,
     params: &Params,
-    draws: PersonDraws,
+    u: u32,
 ) -> Outcome {
     let t = people.traits[i];
     let idx = Params::housed_index(
@@ -61,7 +61,6 @@ pub fn housed_month(
         care_window(t, age),
     );
     let table = &params.housed[idx];
-    let u = draws.u32(people.id[i], Decision::HousingEvent);
     if u >= table[housed_event::COUNT - 1] {
         return Outcome::Stay;
     }
@@ -99,9 +98,8 @@ pub fn at_risk_month(
     i: usize,
     month: i32,
     params: &Params,
-    draws: PersonDraws,
+    u: u32,
 ) -> Outcome {
-    let u = draws.u32(people.id[i], Decision::HousingEvent);
     match super::hazard::pick(&params.at_risk, u) {
         Some(at_risk_event::DEATH) => Outcome::Death,
         Some(at_risk_event::ENTRY) => Outcome::Homeless(Route::AtRisk),
@@ -131,7 +129,7 @@ pub fn institution_month(
         0
     };
     let probs = super::hazard::competing(&[params.mortality, params.discharge[kind]]);
-    let u = draws.unit(id, Decision::HousingEvent as u32);
+    let u = draws.unit(id, Decision::InstitutionEvent as u32);
     if u < probs[0] {
         return Outcome::Death;
     }

@@ -442,6 +442,9 @@ impl MunicipalityState {
                 c.exits_age30 += 1;
                 continue;
             }
+            // One hash: housing events take its high half, activity and health its low half.
+            let bits = draws.bits(self.people.id[i], crate::rng::Decision::HousingEvent as u32);
+            let (u_housing, u_life) = ((bits >> 32) as u32, bits as u32);
             // Someone in an allocated home during the return window, with support or after it,
             // follows the support mechanism; everyone else housed the prepared tables.
             let rehoused = state == HousingState::Housed
@@ -449,7 +452,7 @@ impl MunicipalityState {
                 && m - self.people.last_exit[i] < params.return_window;
             let outcome = match state {
                 HousingState::Housed if !rehoused => {
-                    entry::housed_month(&mut self.people, i, age, m, params, draws)
+                    entry::housed_month(&mut self.people, i, age, m, params, u_housing)
                 }
                 HousingState::Housed
                 | HousingState::HousedSupported
@@ -463,7 +466,9 @@ impl MunicipalityState {
                     &self.capacity,
                     &mut c,
                 ),
-                HousingState::AtRisk => entry::at_risk_month(&mut self.people, i, m, params, draws),
+                HousingState::AtRisk => {
+                    entry::at_risk_month(&mut self.people, i, m, params, u_housing)
+                }
                 HousingState::Institution => {
                     entry::institution_month(&mut self.people, i, m, params, draws)
                 }
@@ -499,7 +504,7 @@ impl MunicipalityState {
                     self.move_in(i, segment, m, params, &mut c);
                 }
             }
-            life_events(&mut self.people, i, m, params, draws);
+            life_events(&mut self.people, i, m, params, u_life);
             let a = self.people.activity[i];
             by_activity[0] += (a == Activity::Neet as u8) as u64;
             by_activity[1] += (a == Activity::Education as u8) as u64;
@@ -779,13 +784,7 @@ impl MunicipalityState {
 /// Activity and health transitions of the month: competing events (a move to one of the two
 /// other activities, a psychiatric flip, a substance-use flip) from one 32-bit draw.
 #[inline(always)]
-fn life_events(
-    people: &mut People,
-    i: usize,
-    month: i32,
-    params: &Params,
-    draws: crate::rng::PersonDraws,
-) {
+fn life_events(people: &mut People, i: usize, month: i32, params: &Params, u: u32) {
     let state = people.housing[i];
     let context = if state.is_homeless() {
         if network::street_heavy(people, i) {
@@ -807,7 +806,6 @@ fn life_events(
         programmes & crate::population::PROGRAMME_IPS != 0,
         programmes & crate::population::PROGRAMME_TREATMENT != 0,
     )];
-    let u = draws.u32(people.id[i], crate::rng::Decision::LifeEvents);
     match hazard::pick(table, u) {
         Some(k @ (0 | 1)) => people.activity[i] = activity::TARGETS[a as usize][k] as u8,
         Some(2) => people.traits[i] = t ^ traits::PSYCHIATRIC,

@@ -161,7 +161,7 @@ pub fn supported_month(
     }
     let loss = loss_probability(people, i, month, params);
     let probs = super::hazard::competing(&[params.mortality, loss]);
-    let u = draws.unit(id, Decision::HousingEvent as u32);
+    let u = draws.unit(id, Decision::SupportEvent as u32);
     if u < probs[0] {
         Outcome::Death
     } else if u < probs[0] + probs[1] {
