@@ -42,8 +42,10 @@ fn cti_lowers_homeless_nights() {
 fn without_its_hazard_ratios_cti_makes_no_difference() {
     let arms = trial(&["support.cti_loss_hr=1.0", "support.post_cti_loss_hr=1.0"]);
     let (d, half) = difference(&arms);
+    // Under no effect the difference is noise: 1.7 half-widths of its 95 % interval is about
+    // 3.3 standard errors.
     assert!(
-        d.abs() < half,
+        d.abs() < 1.7 * half,
         "arms differ by {d} +- {half} without any CTI effect"
     );
 }
