@@ -236,3 +236,116 @@ pub fn check_books(c: &MonthCounts) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The week-6 count situations, in output order (VIVE's categories, with "other" for those who
+/// have accepted a home and wait to move in).
+pub const SITUATIONS: [&str; 4] = ["sofa", "shelter", "street", "other"];
+
+/// One row of the national week-6 count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PitRow {
+    pub year: i32,
+    pub age_band: &'static str,
+    pub situation: &'static str,
+    /// Scaled back to national units.
+    pub count: u64,
+}
+
+/// The national measures of one replicate: its week-6 counts and its summary metrics, in a fixed
+/// order, scaled back to national units.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicateSummary {
+    pub pit: Vec<PitRow>,
+    pub metrics: Vec<(String, f64)>,
+}
+
+/// Computes the national measures of one replicate from its monthly counts.
+pub fn replicate_summary(
+    months: &[(crate::calendar::Month, Vec<MonthCounts>)],
+    scale: f64,
+) -> ReplicateSummary {
+    let scaled = |v: u64| crate::output::scaled(v, scale);
+    let s = |v: u64| v as f64 / scale;
+    let mut pit = Vec::new();
+    let mut metrics: Vec<(String, f64)> = Vec::new();
+    let mut totals = MonthCounts::default();
+    let mut homeless_months = 0u64;
+    let mut last = MonthCounts::default();
+    for (month, counts) in months {
+        let mut national = MonthCounts::default();
+        for c in counts {
+            national.add(c);
+        }
+        totals.add(&national);
+        homeless_months += national.homeless();
+        if month.is_count_month() {
+            let y = month.year();
+            let bands = [
+                (
+                    "18-24",
+                    [
+                        national.sofa_18_24,
+                        national.shelter_18_24,
+                        national.street_18_24,
+                        national.other_18_24,
+                    ],
+                ),
+                (
+                    "25-29",
+                    [
+                        national.sofa_25_29,
+                        national.shelter_25_29,
+                        national.street_25_29,
+                        national.other_25_29,
+                    ],
+                ),
+            ];
+            for (age_band, values) in bands {
+                for (situation, v) in SITUATIONS.iter().zip(values) {
+                    pit.push(PitRow {
+                        year: y,
+                        age_band,
+                        situation,
+                        count: scaled(v),
+                    });
+                }
+            }
+            let young = s(national.homeless_18_24());
+            let older = s(national.homeless_25_29());
+            metrics.push((format!("pit_18_29_{y}"), young + older));
+            metrics.push((format!("pit_18_24_{y}"), young));
+            metrics.push((format!("pit_25_29_{y}"), older));
+        }
+        last = national;
+    }
+    let per = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    for (name, value) in [
+        ("homeless_end", s(last.homeless())),
+        ("homeless_person_months", s(homeless_months)),
+        ("homeless_entries", s(totals.homeless_entries)),
+        ("entries_return", s(totals.entries_return)),
+        ("exits_self", s(totals.exits_self)),
+        ("exits_allocation", s(totals.exits_allocation)),
+        ("offers", s(totals.offers)),
+        ("refusals", s(totals.refusals)),
+        ("shelter_cost_dkk", s(totals.shelter_cost_dkk)),
+        ("support_cost_dkk", s(totals.support_cost_dkk)),
+        ("budget_spend_dkk", s(totals.budget_spend_dkk)),
+        ("support_starts", s(totals.support_starts)),
+        ("cti_completions", s(totals.cti_completions)),
+        ("support_waiting_end", s(last.support_waiting)),
+        ("programme_joins", s(totals.programme_joins)),
+        ("neet_share_end", per(last.neet, last.population_end)),
+        (
+            "home_ties_per_homeless_end",
+            per(last.home_ties_homeless, last.homeless()),
+        ),
+        (
+            "street_ties_per_homeless_end",
+            per(last.street_ties_homeless, last.homeless()),
+        ),
+    ] {
+        metrics.push((name.to_string(), value));
+    }
+    ReplicateSummary { pit, metrics }
+}

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::{OutputError, Staging, scaled};
 use crate::engine::ReplicateResult;
-use crate::metrics::MonthCounts;
+use crate::metrics::{MonthCounts, replicate_summary};
 use crate::stats::summarize;
 
 type CsvOut = csv::Writer<BufWriter<File>>;
@@ -21,10 +21,6 @@ fn create_csv(path: &Path) -> Result<CsvOut, OutputError> {
         f,
     )))
 }
-
-/// The week-6 count situations, in output order (VIVE's categories, with "other" for those
-/// who have accepted a home and wait to move in).
-pub const SITUATIONS: [&str; 4] = ["sofa", "shelter", "street", "other"];
 
 /// Writes one run's tables into a staging folder.
 pub struct RunWriter {
@@ -82,12 +78,8 @@ impl RunWriter {
         let mut buf = itoa::Buffer::new();
         let replicate = r.replicate.to_string();
         let scale = self.scale;
-        let mut totals = MonthCounts::default();
-        let mut homeless_months = 0u64;
-        let mut last = MonthCounts::default();
         for (month, counts) in &r.months {
             let month_str = month.to_string();
-            let mut national = MonthCounts::default();
             for (m, c) in counts.iter().enumerate() {
                 self.monthly.write_field(&self.scenario)?;
                 self.monthly.write_field(&replicate)?;
@@ -97,79 +89,22 @@ impl RunWriter {
                     self.monthly.write_field(buf.format(scaled(v, scale)))?;
                 }
                 self.monthly.write_record(None::<&[u8]>)?;
-                national.add(c);
             }
-            totals.add(&national);
-            homeless_months += national.homeless();
-            if month.is_count_month() {
-                let year = month.year().to_string();
-                let bands = [
-                    (
-                        "18-24",
-                        [
-                            national.sofa_18_24,
-                            national.shelter_18_24,
-                            national.street_18_24,
-                            national.other_18_24,
-                        ],
-                    ),
-                    (
-                        "25-29",
-                        [
-                            national.sofa_25_29,
-                            national.shelter_25_29,
-                            national.street_25_29,
-                            national.other_25_29,
-                        ],
-                    ),
-                ];
-                for (band, values) in bands {
-                    for (situation, v) in SITUATIONS.iter().zip(values) {
-                        self.pit.write_record([
-                            self.scenario.as_str(),
-                            replicate.as_str(),
-                            year.as_str(),
-                            band,
-                            situation,
-                            buf.format(scaled(v, scale)),
-                        ])?;
-                    }
-                }
-                let y = month.year();
-                let young = national.homeless_18_24() as f64 / scale;
-                let older = national.homeless_25_29() as f64 / scale;
-                self.record(format!("pit_18_29_{y}"), young + older);
-                self.record(format!("pit_18_24_{y}"), young);
-                self.record(format!("pit_25_29_{y}"), older);
-            }
-            last = national;
         }
-        let s = |v: u64| v as f64 / scale;
-        self.record("homeless_end".into(), s(last.homeless()));
-        self.record("homeless_person_months".into(), s(homeless_months));
-        self.record("homeless_entries".into(), s(totals.homeless_entries));
-        self.record("entries_return".into(), s(totals.entries_return));
-        self.record("exits_self".into(), s(totals.exits_self));
-        self.record("exits_allocation".into(), s(totals.exits_allocation));
-        self.record("offers".into(), s(totals.offers));
-        self.record("refusals".into(), s(totals.refusals));
-        self.record("shelter_cost_dkk".into(), s(totals.shelter_cost_dkk));
-        self.record("support_cost_dkk".into(), s(totals.support_cost_dkk));
-        self.record("budget_spend_dkk".into(), s(totals.budget_spend_dkk));
-        self.record("support_starts".into(), s(totals.support_starts));
-        self.record("cti_completions".into(), s(totals.cti_completions));
-        self.record("support_waiting_end".into(), s(last.support_waiting));
-        self.record("programme_joins".into(), s(totals.programme_joins));
-        let per = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-        self.record("neet_share_end".into(), per(last.neet, last.population_end));
-        self.record(
-            "home_ties_per_homeless_end".into(),
-            per(last.home_ties_homeless, last.homeless()),
-        );
-        self.record(
-            "street_ties_per_homeless_end".into(),
-            per(last.street_ties_homeless, last.homeless()),
-        );
+        let summary = replicate_summary(&r.months, scale);
+        for p in &summary.pit {
+            self.pit.write_record([
+                self.scenario.as_str(),
+                replicate.as_str(),
+                &p.year.to_string(),
+                p.age_band,
+                p.situation,
+                buf.format(p.count),
+            ])?;
+        }
+        for (metric, value) in summary.metrics {
+            self.record(metric, value);
+        }
         Ok(())
     }
 
