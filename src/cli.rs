@@ -65,9 +65,30 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
         progress: ProgressArg,
     },
-    /// Check scenario files without running them; exit 0 if all are valid, 2 if not.
+    /// Run a batch: every scenario and sweep point, replicates in parallel, then summary.csv,
+    /// comparison.csv (paired differences against the baseline), pit_counts.csv, manifest.json.
     #[command(
-        after_help = "Example:\n  hjemsim validate scenarios/baseline.toml scenarios/benchmarks/*.toml"
+        after_help = "Examples:\n  hjemsim batch scenarios/action-tracks.toml --threads 2\n  hjemsim batch scenarios/action-tracks.toml --resume   # after an interruption"
+    )]
+    Batch {
+        /// Batch file (TOML).
+        batch: PathBuf,
+        /// Output folder; the batch writes to OUT/<batch name>/.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        /// Worker threads; 0 = one per core. Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Keep the runs an earlier, interrupted call finished, and run only the rest.
+        #[arg(long)]
+        resume: bool,
+        /// Progress bar: on a terminal (auto), always, or never.
+        #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+        progress: ProgressArg,
+    },
+    /// Check scenario and batch files without running them; exit 0 if all are valid, 2 if not.
+    #[command(
+        after_help = "Example:\n  hjemsim validate scenarios/baseline.toml scenarios/action-tracks.toml"
     )]
     Validate {
         /// Scenario files.

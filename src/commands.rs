@@ -268,6 +268,22 @@ pub fn validate(files: &[PathBuf]) -> (Vec<String>, bool) {
     let mut lines = Vec::new();
     let mut ok = true;
     for f in files {
+        if crate::experiment::batch::is_batch_file(f) {
+            match crate::experiment::batch::plan(f) {
+                Ok(p) => lines.push(format!(
+                    "ok: {} (batch `{}`, {} scenarios, {} runs)",
+                    f.display(),
+                    p.file.name,
+                    p.variants.len(),
+                    p.runs.len()
+                )),
+                Err(e) => {
+                    ok = false;
+                    lines.push(format!("error: {e}"));
+                }
+            }
+            continue;
+        }
         match prepare(f, &[]) {
             Ok((_, setup)) => lines.push(format!(
                 "ok: {} (scenario `{}`, {} municipalities, {} replicates, {} to {})",

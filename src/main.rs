@@ -37,6 +37,38 @@ fn main() {
                 }
             }
         }
+        Command::Batch {
+            batch,
+            out,
+            threads,
+            resume,
+            progress,
+        } => {
+            let opts = hjemsim::experiment::BatchOptions {
+                batch,
+                out,
+                threads,
+                resume,
+                progress: progress.into(),
+            };
+            match hjemsim::experiment::run_batch(&opts) {
+                Ok(r) => {
+                    println!(
+                        "wrote {} ({} runs: {} run now, {} kept from before, in {:.1} s); see comparison.csv",
+                        r.dir.display(),
+                        r.runs,
+                        r.executed,
+                        r.reused,
+                        r.wall_seconds
+                    );
+                    0
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    e.exit_code()
+                }
+            }
+        }
         Command::Validate { files } => {
             let (lines, ok) = commands::validate(&files);
             for l in lines {

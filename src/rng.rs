@@ -65,6 +65,8 @@ pub enum Decision {
     Entrants = 1024,
     /// Vacancies in a housing segment (one code per segment: `Vacancies + segment`).
     Vacancies = 1100,
+    /// The points of a Latin hypercube sweep.
+    SweepDesign = 1200,
 }
 
 impl Decision {

@@ -1,0 +1,430 @@
+//! Batch files: a named baseline, scenario files, optional sweeps over any scenario key (grid or
+//! Latin hypercube), replicates and a seed, expanded into runs with stable ids.
+//!
+//! Every run of a batch uses the batch's seed: replicate r of every scenario faces the same people
+//! and the same luck (common random numbers), which is what makes the comparison paired. A run's
+//! id is a digest of its resolved scenario, its data and its replicate, so adding a scenario to a
+//! batch changes neither the other runs' ids nor their results.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use crate::commands::prepare;
+use crate::error::Error;
+use crate::model::Setup;
+use crate::scenario::{Diagnostic, ScenarioError};
+
+/// A batch file.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BatchFile {
+    /// The batch writes to `<out>/<name>/`.
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// The scenario every other is compared with, relative to this file.
+    pub baseline: String,
+    /// Scenario files, relative to this file.
+    #[serde(default)]
+    pub scenarios: Vec<String>,
+    /// Replicates of every scenario.
+    pub replicates: u32,
+    /// The seed of every run (common random numbers across scenarios).
+    pub seed: u64,
+    /// Scenario values set in every scenario of the batch, as `--set` would (e.g.
+    /// `"run.scale" = 0.1`).
+    #[serde(default)]
+    pub set: BTreeMap<String, toml::Value>,
+    /// Write each run's `monthly.csv` too (large at full scale).
+    #[serde(default)]
+    pub monthly: bool,
+    #[serde(default)]
+    pub sweeps: Vec<Sweep>,
+}
+
+/// A sweep around one scenario.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Sweep {
+    /// The scenario file swept (relative to the batch file).
+    pub scenario: String,
+    pub design: Design,
+    /// Number of points of a Latin hypercube.
+    #[serde(default)]
+    pub points: u32,
+    /// Axes by scenario key: a list of values (grid) or `{ min, max }` (Latin hypercube).
+    pub axes: BTreeMap<String, Axis>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Design {
+    /// Every combination of the listed values.
+    Grid,
+    /// `points` points, one per stratum of every axis.
+    LatinHypercube,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Axis {
+    Values(Vec<toml::Value>),
+    Range { min: f64, max: f64 },
+}
+
+/// One scenario variant of a batch: a file with overrides.
+#[derive(Clone, Debug)]
+pub struct Variant {
+    /// Name in the outputs: the scenario name, with the sweep point for sweeps.
+    pub label: String,
+    pub path: PathBuf,
+    pub sets: Vec<String>,
+}
+
+/// One run: a variant and a replicate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunSpec {
+    pub variant: usize,
+    pub replicate: u32,
+    /// Stable id (hex digest of resolved scenario, data and replicate).
+    pub id: String,
+}
+
+/// A batch, expanded and prepared.
+pub struct Plan {
+    pub file: BatchFile,
+    pub path: PathBuf,
+    /// Baseline first.
+    pub variants: Vec<Variant>,
+    pub setups: Vec<Setup>,
+    pub runs: Vec<RunSpec>,
+}
+
+fn invalid(path: &Path, key: &str, message: String, at: Option<(usize, usize)>) -> Error {
+    let (line, column) = at.unwrap_or((0, 0));
+    Error::Scenario(ScenarioError::Invalid(vec![Diagnostic {
+        source: path.display().to_string(),
+        line,
+        column,
+        key: key.to_string(),
+        message,
+    }]))
+}
+
+/// Whether a TOML file is a batch file (it names a `baseline`).
+pub fn is_batch_file(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
+        .is_some_and(|t| t.contains_key("baseline"))
+}
+
+/// Reads a batch file.
+pub fn read_batch(path: &Path) -> Result<BatchFile, Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| invalid(path, "", format!("cannot read batch file: {e}"), None))?;
+    let file: BatchFile = toml::from_str(&text).map_err(|e| {
+        let at = e.span().map(|s| {
+            let before = &text[..s.start.min(text.len())];
+            (
+                before.matches('\n').count() + 1,
+                before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+            )
+        });
+        invalid(path, "", e.message().trim_end().to_string(), at)
+    })?;
+    if file.name.is_empty()
+        || !file
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(invalid(
+            path,
+            "name",
+            format!(
+                "`{}` is not a valid name; allowed: letters, digits, `-` and `_`",
+                file.name
+            ),
+            None,
+        ));
+    }
+    if !(1..=100_000).contains(&file.replicates) {
+        return Err(invalid(
+            path,
+            "replicates",
+            format!("{} is out of range; allowed: 1 to 100000", file.replicates),
+            None,
+        ));
+    }
+    for (i, s) in file.sweeps.iter().enumerate() {
+        if s.design == Design::LatinHypercube && !(2..=10_000).contains(&s.points) {
+            return Err(invalid(
+                path,
+                &format!("sweeps[{i}].points"),
+                format!(
+                    "{} is out of range; allowed: 2 to 10000 for a Latin hypercube",
+                    s.points
+                ),
+                None,
+            ));
+        }
+        for (key, axis) in &s.axes {
+            let ok = match (s.design, axis) {
+                (Design::Grid, Axis::Values(v)) => !v.is_empty(),
+                (Design::LatinHypercube, Axis::Range { min, max }) => min <= max,
+                _ => false,
+            };
+            if !ok {
+                return Err(invalid(
+                    path,
+                    &format!("sweeps[{i}].axes.{key}"),
+                    "allowed: a non-empty list of values for a grid, `{ min, max }` with min <= max for a Latin hypercube".into(),
+                    None,
+                ));
+            }
+        }
+    }
+    Ok(file)
+}
+
+fn set_string(key: &str, value: &toml::Value) -> String {
+    format!("{key}={value}")
+}
+
+/// The sweep points of one sweep: per point, the `--set`s and a label.
+fn sweep_points(s: &Sweep, seed: u64, index: usize) -> Vec<(Vec<String>, String)> {
+    match s.design {
+        Design::Grid => {
+            let mut points: Vec<Vec<(String, toml::Value)>> = vec![Vec::new()];
+            for (key, axis) in &s.axes {
+                let Axis::Values(values) = axis else { continue };
+                points = points
+                    .into_iter()
+                    .flat_map(|p| {
+                        values.iter().map(move |v| {
+                            let mut q = p.clone();
+                            q.push((key.clone(), v.clone()));
+                            q
+                        })
+                    })
+                    .collect();
+            }
+            points
+                .into_iter()
+                .map(|p| {
+                    let label = p
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(",");
+                    (p.iter().map(|(k, v)| set_string(k, v)).collect(), label)
+                })
+                .collect()
+        }
+        Design::LatinHypercube => {
+            let n = s.points as usize;
+            let mut rng = crate::rng::municipal_rng(
+                crate::rng::ReplicateKey::new(seed, 0),
+                200 + index as u32,
+                0,
+                crate::rng::Decision::SweepDesign as u32,
+            );
+            let mut columns: Vec<(String, Vec<f64>)> = Vec::new();
+            for (key, axis) in &s.axes {
+                let Axis::Range { min, max } = axis else {
+                    continue;
+                };
+                // One point per stratum, strata shuffled (Fisher-Yates on the keyed stream).
+                let mut strata: Vec<usize> = (0..n).collect();
+                for i in (1..n).rev() {
+                    let j = rng.random_range(0..=i);
+                    strata.swap(i, j);
+                }
+                let values = strata
+                    .iter()
+                    .map(|&k| {
+                        let u: f64 = rng.random();
+                        min + (k as f64 + u) / n as f64 * (max - min)
+                    })
+                    .collect();
+                columns.push((key.clone(), values));
+            }
+            (0..n)
+                .map(|p| {
+                    let sets = columns
+                        .iter()
+                        .map(|(k, v)| format!("{k}={}", v[p]))
+                        .collect();
+                    (sets, format!("lhs{p}"))
+                })
+                .collect()
+        }
+    }
+}
+
+/// Expands and prepares a batch: every variant is loaded and validated before anything runs.
+pub fn plan(path: &Path) -> Result<Plan, Error> {
+    let file = read_batch(path)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut common: Vec<String> = file.set.iter().map(|(k, v)| set_string(k, v)).collect();
+    common.push(format!("run.replicates={}", file.replicates));
+    common.push(format!("run.seed={}", file.seed));
+
+    let mut variants = Vec::new();
+    for rel in std::iter::once(&file.baseline).chain(&file.scenarios) {
+        variants.push(Variant {
+            label: String::new(),
+            path: dir.join(rel),
+            sets: common.clone(),
+        });
+    }
+    for (i, s) in file.sweeps.iter().enumerate() {
+        for (sets, point) in sweep_points(s, file.seed, i) {
+            let mut all = common.clone();
+            all.extend(sets);
+            variants.push(Variant {
+                label: point,
+                path: dir.join(&s.scenario),
+                sets: all,
+            });
+        }
+    }
+    let mut setups = Vec::with_capacity(variants.len());
+    for v in &mut variants {
+        let (_, setup) = prepare(&v.path, &v.sets)?;
+        v.label = if v.label.is_empty() {
+            setup.scenario.name.clone()
+        } else {
+            format!("{}[{}]", setup.scenario.name, v.label)
+        };
+        setups.push(setup);
+    }
+    let mut runs = Vec::new();
+    for (variant, setup) in setups.iter().enumerate() {
+        let base = scenario_digest(setup);
+        for replicate in 0..file.replicates {
+            let mut h = blake3::Hasher::new();
+            h.update(base.as_bytes());
+            h.update(&replicate.to_le_bytes());
+            let id = h.finalize().to_hex()[..16].to_string();
+            runs.push(RunSpec {
+                variant,
+                replicate,
+                id,
+            });
+        }
+    }
+    for (i, a) in variants.iter().enumerate() {
+        if let Some(b) = variants[..i]
+            .iter()
+            .zip(&setups)
+            .position(|(_, s)| scenario_digest(s) == scenario_digest(&setups[i]))
+        {
+            return Err(invalid(
+                path,
+                "scenarios",
+                format!(
+                    "`{}` and `{}` resolve to the same scenario; allowed: distinct scenarios",
+                    variants[b].label, a.label
+                ),
+                None,
+            ));
+        }
+    }
+    Ok(Plan {
+        file,
+        path: path.to_path_buf(),
+        variants,
+        setups,
+        runs,
+    })
+}
+
+/// Digest of what determines a run's results: the resolved scenario and the municipality data.
+pub fn scenario_digest(setup: &Setup) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(
+        serde_json::to_string(&setup.scenario)
+            .expect("scenario serializes")
+            .as_bytes(),
+    );
+    for m in &setup.municipalities {
+        h.update(
+            format!(
+                "{}|{}|{}|{}|{}\n",
+                m.name, m.region, m.population, m.population_18_29, m.student_homes
+            )
+            .as_bytes(),
+        );
+    }
+    h.finalize().to_hex().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_latin_hypercube_puts_one_point_in_every_stratum() {
+        let mut axes = BTreeMap::new();
+        axes.insert(
+            "a.x".to_string(),
+            Axis::Range {
+                min: 0.0,
+                max: 10.0,
+            },
+        );
+        axes.insert("a.y".to_string(), Axis::Range { min: 1.0, max: 2.0 });
+        let s = Sweep {
+            scenario: "s.toml".into(),
+            design: Design::LatinHypercube,
+            points: 5,
+            axes,
+        };
+        let points = sweep_points(&s, 7, 0);
+        assert_eq!(points.len(), 5);
+        for (axis, (min, width)) in [(0, (0.0, 10.0)), (1, (1.0, 1.0))] {
+            let mut strata: Vec<usize> = points
+                .iter()
+                .map(|(sets, _)| {
+                    let v: f64 = sets[axis].split('=').nth(1).unwrap().parse().unwrap();
+                    ((v - min) / width * 5.0).floor() as usize
+                })
+                .collect();
+            strata.sort();
+            assert_eq!(strata, vec![0, 1, 2, 3, 4], "axis {axis}");
+        }
+        assert_eq!(points, sweep_points(&s, 7, 0), "not deterministic");
+    }
+
+    #[test]
+    fn a_grid_is_every_combination() {
+        let mut axes = BTreeMap::new();
+        axes.insert(
+            "a".to_string(),
+            Axis::Values(vec![toml::Value::Integer(1), toml::Value::Integer(2)]),
+        );
+        axes.insert(
+            "b".to_string(),
+            Axis::Values(vec![
+                toml::Value::Float(0.5),
+                toml::Value::Float(0.6),
+                toml::Value::Float(0.7),
+            ]),
+        );
+        let s = Sweep {
+            scenario: "s.toml".into(),
+            design: Design::Grid,
+            points: 0,
+            axes,
+        };
+        let points = sweep_points(&s, 1, 0);
+        assert_eq!(points.len(), 6);
+        assert_eq!(points[0].0, vec!["a=1".to_string(), "b=0.5".to_string()]);
+        assert_eq!(points[5].1, "a=2,b=0.7");
+    }
+}

@@ -1,0 +1,250 @@
+//! The batch tables: `summary.csv` (per scenario and metric), `comparison.csv` (per scenario
+//! against the baseline: the paired difference with its 95 % interval, and the unpaired interval
+//! beside it so the gain from common random numbers is visible), `pit_counts.csv` and
+//! `manifest.json`. Everything is read back from the run folders in batch order.
+
+use std::fs;
+use std::path::Path;
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use super::batch::Plan;
+use super::{describe, target_triple};
+use crate::output::OutputError;
+use crate::output::manifest::git_revision;
+use crate::stats::summarize;
+
+/// A metric's values, one per replicate, in replicate order.
+type Series = Vec<(String, Vec<f64>)>;
+
+fn read_metrics(path: &Path) -> Result<Vec<(String, f64)>, OutputError> {
+    let mut r = csv::Reader::from_path(path)?;
+    let mut out = Vec::new();
+    for row in r.records() {
+        let row = row?;
+        let value: f64 = row[1].parse().map_err(|e| {
+            OutputError::new(
+                format!("reading {}", path.display()),
+                std::io::Error::other(format!("bad value `{}`: {e}", &row[1])),
+            )
+        })?;
+        out.push((row[0].to_string(), value));
+    }
+    Ok(out)
+}
+
+/// Mean difference and its 95 % interval, paired (per replicate) and unpaired (Welch).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Difference {
+    pub mean: f64,
+    pub paired: (f64, f64),
+    pub unpaired: (f64, f64),
+}
+
+/// Compares `x` with the baseline `b` (same replicates, same luck).
+pub fn difference(x: &[f64], b: &[f64]) -> Difference {
+    let d: Vec<f64> = x.iter().zip(b).map(|(a, c)| a - c).collect();
+    let paired = summarize(&d);
+    let mean = paired.mean;
+    let paired_ci = (
+        paired.ci_low.unwrap_or(mean),
+        paired.ci_high.unwrap_or(mean),
+    );
+    let (sx, sb) = (summarize(x), summarize(b));
+    let unpaired = match (sx.sd, sb.sd) {
+        (Some(a), Some(c)) if a > 0.0 || c > 0.0 => {
+            let (vx, vb) = (a * a / x.len() as f64, c * c / b.len() as f64);
+            let se = (vx + vb).sqrt();
+            // Welch-Satterthwaite degrees of freedom.
+            let df = (vx + vb).powi(2)
+                / (vx * vx / (x.len() - 1) as f64 + vb * vb / (b.len() - 1) as f64);
+            let t = StudentsT::new(0.0, 1.0, df)
+                .expect("positive degrees of freedom")
+                .inverse_cdf(0.975);
+            (mean - t * se, mean + t * se)
+        }
+        _ => paired_ci,
+    };
+    Difference {
+        mean,
+        paired: paired_ci,
+        unpaired,
+    }
+}
+
+fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+    // Whole or not at all: a temporary name, then a rename.
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    fs::write(&tmp, bytes)
+        .map_err(|e| OutputError::new(format!("writing {}", tmp.display()), e))?;
+    fs::rename(&tmp, dir.join(name))
+        .map_err(|e| OutputError::new(format!("renaming into {}", dir.join(name).display()), e))
+}
+
+fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, OutputError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.write_record(&r)?;
+    }
+    w.into_inner()
+        .map_err(|e| OutputError::new("writing CSV", std::io::Error::other(e.to_string())))
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// Writes the batch tables from the run folders.
+pub fn write_tables(
+    plan: &Plan,
+    dir: &Path,
+    threads: usize,
+    wall_seconds: f64,
+    executed: usize,
+    reused: usize,
+) -> Result<(), OutputError> {
+    let runs_dir = dir.join("runs");
+    let mut series: Vec<Series> = vec![Vec::new(); plan.variants.len()];
+    let mut pit_rows = vec![vec![
+        "scenario".to_string(),
+        "replicate".into(),
+        "year".into(),
+        "age_band".into(),
+        "situation".into(),
+        "count".into(),
+    ]];
+    for spec in &plan.runs {
+        let label = &plan.variants[spec.variant].label;
+        let run = runs_dir.join(&spec.id);
+        for (k, (metric, value)) in read_metrics(&run.join("metrics.csv"))?
+            .into_iter()
+            .enumerate()
+        {
+            let s = &mut series[spec.variant];
+            if spec.replicate == 0 {
+                s.push((metric, vec![value]));
+            } else {
+                s[k].1.push(value);
+            }
+        }
+        let mut r = csv::Reader::from_path(run.join("pit_counts.csv"))?;
+        for row in r.records() {
+            let row = row?;
+            let mut out = vec![label.clone(), spec.replicate.to_string()];
+            out.extend(row.iter().map(String::from));
+            pit_rows.push(out);
+        }
+    }
+
+    let mut summary = vec![vec![
+        "scenario".to_string(),
+        "metric".into(),
+        "mean".into(),
+        "sd".into(),
+        "ci95_low".into(),
+        "ci95_high".into(),
+        "replicates".into(),
+    ]];
+    for (v, s) in series.iter().enumerate() {
+        for (metric, values) in s {
+            let st = summarize(values);
+            summary.push(vec![
+                plan.variants[v].label.clone(),
+                metric.clone(),
+                st.mean.to_string(),
+                opt(st.sd),
+                opt(st.ci_low),
+                opt(st.ci_high),
+                st.n.to_string(),
+            ]);
+        }
+    }
+
+    let mut comparison = vec![vec![
+        "scenario".to_string(),
+        "baseline".into(),
+        "metric".into(),
+        "mean_difference".into(),
+        "ci95_low".into(),
+        "ci95_high".into(),
+        "unpaired_ci95_low".into(),
+        "unpaired_ci95_high".into(),
+        "replicates".into(),
+    ]];
+    let baseline = &plan.variants[0].label;
+    for (v, s) in series.iter().enumerate().skip(1) {
+        for ((metric, values), (_, base)) in s.iter().zip(&series[0]) {
+            let d = difference(values, base);
+            comparison.push(vec![
+                plan.variants[v].label.clone(),
+                baseline.clone(),
+                metric.clone(),
+                d.mean.to_string(),
+                d.paired.0.to_string(),
+                d.paired.1.to_string(),
+                d.unpaired.0.to_string(),
+                d.unpaired.1.to_string(),
+                values.len().to_string(),
+            ]);
+        }
+    }
+
+    write_file(dir, "summary.csv", &csv_bytes(summary)?)?;
+    write_file(dir, "comparison.csv", &csv_bytes(comparison)?)?;
+    write_file(dir, "pit_counts.csv", &csv_bytes(pit_rows)?)?;
+
+    let mut outputs = Vec::new();
+    for name in ["summary.csv", "comparison.csv", "pit_counts.csv"] {
+        outputs.push(describe(&dir.join(name), name)?);
+    }
+    let manifest = serde_json::json!({
+        "hjemsim_version": env!("CARGO_PKG_VERSION"),
+        "git_revision": git_revision(),
+        "target": target_triple(),
+        "batch": plan.file,
+        "batch_file": describe(&plan.path, &plan.path.display().to_string())?,
+        "scenarios": plan.variants.iter().zip(&plan.setups).map(|(v, s)| serde_json::json!({
+            "label": v.label,
+            "file": v.path.display().to_string(),
+            "sets": v.sets,
+            "digest": super::batch::scenario_digest(s),
+        })).collect::<Vec<_>>(),
+        "runs": plan.runs.iter().map(|r| serde_json::json!({
+            "id": r.id,
+            "scenario": plan.variants[r.variant].label,
+            "replicate": r.replicate,
+        })).collect::<Vec<_>>(),
+        "outputs": outputs,
+        "runtime": {
+            "threads": threads,
+            "wall_seconds": wall_seconds,
+            "runs_executed": executed,
+            "runs_reused": reused,
+        },
+    });
+    let mut json = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
+    json.push('\n');
+    write_file(dir, "manifest.json", json.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairing_removes_the_shared_noise() {
+        // The baseline varies a lot between replicates; the policy shifts each by about -10.
+        let b = [100.0, 140.0, 90.0, 160.0, 120.0];
+        let x = [91.0, 129.0, 81.0, 150.0, 109.0];
+        let d = difference(&x, &b);
+        assert!((d.mean - (-10.0)).abs() < 1e-9);
+        let paired = d.paired.1 - d.paired.0;
+        let unpaired = d.unpaired.1 - d.unpaired.0;
+        assert!(d.paired.1 < 0.0, "paired interval excludes 0: {d:?}");
+        assert!(
+            d.unpaired.0 < 0.0 && d.unpaired.1 > 0.0,
+            "unpaired includes 0"
+        );
+        assert!(paired * 10.0 < unpaired, "{paired} vs {unpaired}");
+    }
+}

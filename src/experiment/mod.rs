@@ -1,0 +1,238 @@
+//! Experiments: batches of runs ([`batch`]), run in parallel, each finished run written to its own
+//! folder atomically, then summarised and compared with the baseline ([`compare`]).
+//!
+//! Layout of `<out>/<batch name>/`:
+//!
+//! * `runs/<run id>/` — one folder per finished run: `metrics.csv`, `pit_counts.csv`, `run.json`
+//!   (and `monthly.csv` if the batch asks). A folder appears whole (renamed into place) or not at
+//!   all, so an interrupted batch never counts a half-written run, and `--resume` skips the runs
+//!   that are there.
+//! * `summary.csv`, `comparison.csv`, `pit_counts.csv`, `manifest.json` — derived only from the run
+//!   folders, read back in batch order, so their bytes do not depend on threads or on resuming.
+
+pub mod batch;
+pub mod compare;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::commands::Progress;
+use crate::engine::{ReplicateResult, run_replicate};
+use crate::error::Error;
+use crate::metrics::{MonthCounts, replicate_summary};
+use crate::output::manifest::{git_revision, target};
+use crate::output::{OutputError, digest_file, scaled};
+use batch::{Plan, RunSpec, plan};
+
+/// Options of `hjemsim batch`.
+#[derive(Clone, Debug)]
+pub struct BatchOptions {
+    pub batch: PathBuf,
+    pub out: PathBuf,
+    /// 0 = all cores.
+    pub threads: usize,
+    pub resume: bool,
+    pub progress: Progress,
+}
+
+/// What a finished batch reports back.
+#[derive(Clone, Debug)]
+pub struct BatchReport {
+    pub dir: PathBuf,
+    pub runs: usize,
+    pub executed: usize,
+    pub reused: usize,
+    pub wall_seconds: f64,
+}
+
+/// `run.json`: what a run folder holds and which binary made it.
+#[derive(Serialize, Deserialize, PartialEq, Debug)]
+struct RunInfo {
+    id: String,
+    scenario: String,
+    scenario_file: String,
+    replicate: u32,
+    seed: u64,
+    hjemsim_version: String,
+    git_revision: String,
+}
+
+fn io(context: String) -> impl FnOnce(std::io::Error) -> OutputError {
+    move |e| OutputError::new(context, e)
+}
+
+fn run_info(plan: &Plan, spec: &RunSpec) -> RunInfo {
+    let v = &plan.variants[spec.variant];
+    RunInfo {
+        id: spec.id.clone(),
+        scenario: v.label.clone(),
+        scenario_file: v.path.display().to_string(),
+        replicate: spec.replicate,
+        seed: plan.file.seed,
+        hjemsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_revision: git_revision().to_string(),
+    }
+}
+
+/// A run folder counts as done if it is there and was made by this binary for this run.
+fn is_complete(runs_dir: &Path, plan: &Plan, spec: &RunSpec) -> bool {
+    fs::read(runs_dir.join(&spec.id).join("run.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<RunInfo>(&b).ok())
+        .is_some_and(|info| info == run_info(plan, spec))
+}
+
+fn write_run(
+    runs_dir: &Path,
+    plan: &Plan,
+    spec: &RunSpec,
+    r: &ReplicateResult,
+) -> Result<(), OutputError> {
+    let setup = &plan.setups[spec.variant];
+    let scale = setup.scenario.run.scale;
+    let staging = runs_dir.join(format!(".tmp-{}-{}", spec.id, std::process::id()));
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(io(format!("clearing {}", staging.display())))?;
+    }
+    fs::create_dir_all(&staging).map_err(io(format!("creating {}", staging.display())))?;
+    let summary = replicate_summary(&r.months, scale);
+    let mut w = csv::Writer::from_path(staging.join("metrics.csv"))?;
+    w.write_record(["metric", "value"])?;
+    for (m, v) in &summary.metrics {
+        w.write_record([m.as_str(), &v.to_string()])?;
+    }
+    w.flush().map_err(io("writing metrics.csv".into()))?;
+    let mut w = csv::Writer::from_path(staging.join("pit_counts.csv"))?;
+    w.write_record(["year", "age_band", "situation", "count"])?;
+    for p in &summary.pit {
+        w.write_record([
+            p.year.to_string(),
+            p.age_band.to_string(),
+            p.situation.to_string(),
+            p.count.to_string(),
+        ])?;
+    }
+    w.flush().map_err(io("writing pit_counts.csv".into()))?;
+    if plan.file.monthly {
+        let mut w = csv::Writer::from_path(staging.join("monthly.csv"))?;
+        let mut header = vec!["month", "municipality"];
+        header.extend_from_slice(MonthCounts::COLUMNS);
+        w.write_record(&header)?;
+        for (month, counts) in &r.months {
+            for (m, c) in counts.iter().enumerate() {
+                let mut row = vec![month.to_string(), setup.municipalities[m].name.clone()];
+                row.extend(c.values().into_iter().map(|v| scaled(v, scale).to_string()));
+                w.write_record(&row)?;
+            }
+        }
+        w.flush().map_err(io("writing monthly.csv".into()))?;
+    }
+    let mut json = serde_json::to_string_pretty(&run_info(plan, spec)).expect("serializes");
+    json.push('\n');
+    fs::write(staging.join("run.json"), json).map_err(io("writing run.json".into()))?;
+    let done = runs_dir.join(&spec.id);
+    if done.exists() {
+        fs::remove_dir_all(&done).map_err(io(format!("replacing {}", done.display())))?;
+    }
+    fs::rename(&staging, &done).map_err(io(format!("renaming into {}", done.display())))
+}
+
+/// `hjemsim batch`: runs (or resumes) a batch and writes its tables.
+pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
+    // Every scenario of the batch is loaded and validated before anything is written.
+    let plan = plan(&opts.batch)?;
+    let started = Instant::now();
+    let dir = opts.out.join(&plan.file.name);
+    let runs_dir = dir.join("runs");
+    if !opts.resume && runs_dir.exists() {
+        fs::remove_dir_all(&runs_dir).map_err(io(format!("clearing {}", runs_dir.display())))?;
+    }
+    fs::create_dir_all(&runs_dir).map_err(io(format!("creating {}", runs_dir.display())))?;
+    // Half-written runs of an interrupted batch are never counted: clear them.
+    for entry in fs::read_dir(&runs_dir).map_err(io(format!("reading {}", runs_dir.display())))? {
+        let entry = entry.map_err(io(format!("reading {}", runs_dir.display())))?;
+        if entry.file_name().to_string_lossy().starts_with(".tmp-") {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+    let todo: Vec<&RunSpec> = plan
+        .runs
+        .iter()
+        .filter(|r| !(opts.resume && is_complete(&runs_dir, &plan, r)))
+        .collect();
+    let reused = plan.runs.len() - todo.len();
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .map_err(|e| Error::Threads {
+            threads: opts.threads,
+            message: e.to_string(),
+        })?;
+    let bar = progress_bar(opts.progress, plan.runs.len() as u64, &plan.file.name);
+    bar.set_position(reused as u64);
+    let threads = pool.current_num_threads();
+    pool.install(|| -> Result<(), OutputError> {
+        // Waves as wide as the pool: at most that many models in memory at once.
+        for wave in todo.chunks(threads.max(1)) {
+            wave.par_iter()
+                .map(|spec| {
+                    let setup = &plan.setups[spec.variant];
+                    let r = run_replicate(setup, plan.file.seed, spec.replicate, &|| {});
+                    write_run(&runs_dir, &plan, spec, &r)?;
+                    bar.inc(1);
+                    Ok(())
+                })
+                .collect::<Result<Vec<()>, OutputError>>()?;
+        }
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    let wall_seconds = started.elapsed().as_secs_f64();
+    compare::write_tables(&plan, &dir, threads, wall_seconds, todo.len(), reused)?;
+    Ok(BatchReport {
+        dir,
+        runs: plan.runs.len(),
+        executed: todo.len(),
+        reused,
+        wall_seconds,
+    })
+}
+
+fn progress_bar(progress: Progress, len: u64, label: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    let visible = match progress {
+        Progress::Always => true,
+        Progress::Never => false,
+        Progress::Auto => std::io::stderr().is_terminal(),
+    };
+    if !visible {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} runs (ETA {eta})",
+        )
+        .expect("valid template"),
+    );
+    bar.set_message(label.to_string());
+    bar
+}
+
+/// Digest of a finished table, for the manifest.
+pub(crate) fn describe(path: &Path, name: &str) -> Result<serde_json::Value, OutputError> {
+    Ok(serde_json::json!({
+        "path": name,
+        "blake3": digest_file(path)?,
+        "bytes": fs::metadata(path).map_err(io(format!("reading {}", path.display())))?.len(),
+    }))
+}
+
+pub(crate) fn target_triple() -> &'static str {
+    target()
+}

@@ -1,0 +1,183 @@
+//! Batches: the same bytes for any thread count and after a resume, stable run ids, paired
+//! intervals narrower than unpaired ones, and bad batch files rejected before anything runs.
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+
+const TABLES: [&str; 3] = ["summary.csv", "comparison.csv", "pit_counts.csv"];
+
+fn batch(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "batch",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--progress",
+        "never",
+    ];
+    args.extend_from_slice(extra);
+    hjemsim(&args)
+}
+
+fn ok(o: std::process::Output) -> std::process::Output {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+fn small() -> PathBuf {
+    scenario("benchmarks/tracks-small.toml")
+}
+
+#[test]
+fn batch_bytes_do_not_depend_on_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(batch(&small(), &tmp.path().join("a"), &["--threads", "1"]));
+    ok(batch(&small(), &tmp.path().join("b"), &["--threads", "2"]));
+    for t in TABLES {
+        let a = read(&tmp.path().join("a/tracks-small").join(t));
+        assert!(a.len() > 200, "{t} is suspiciously small");
+        assert!(
+            a == read(&tmp.path().join("b/tracks-small").join(t)),
+            "{t} differs"
+        );
+    }
+    assert_eq!(
+        manifest_without_runtime(&tmp.path().join("a/tracks-small")),
+        manifest_without_runtime(&tmp.path().join("b/tracks-small"))
+    );
+}
+
+#[test]
+fn resume_after_an_interruption_gives_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    ok(batch(&small(), &out, &["--threads", "2"]));
+    let dir = out.join("tracks-small");
+    let before: Vec<Vec<u8>> = TABLES.iter().map(|t| read(&dir.join(t))).collect();
+    // An interruption: some runs never finished, one was half-written, the tables are gone.
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(dir.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    runs.sort();
+    for r in &runs[..4] {
+        std::fs::remove_dir_all(r).unwrap();
+    }
+    let half = dir.join("runs/.tmp-deadbeef-1");
+    std::fs::create_dir(&half).unwrap();
+    std::fs::write(half.join("metrics.csv"), "metric,value\nhomeless_end,1\n").unwrap();
+    for t in TABLES {
+        std::fs::remove_file(dir.join(t)).unwrap();
+    }
+    let o = ok(batch(&small(), &out, &["--resume", "--threads", "2"]));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains("4 run now, 14 kept"), "{said}");
+    assert!(!half.exists(), "the half-written run was not cleared");
+    for (t, b) in TABLES.iter().zip(&before) {
+        assert!(read(&dir.join(t)) == *b, "{t} differs after resume");
+    }
+}
+
+#[test]
+fn run_ids_and_results_do_not_change_when_a_scenario_is_added() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = String::from_utf8(read(&small())).unwrap();
+    let bigger = text.replace(
+        r#"scenarios = ["../tracks/housing.toml", "../tracks/community.toml"]"#,
+        r#"scenarios = ["../tracks/health.toml", "../tracks/housing.toml", "../tracks/community.toml"]"#,
+    );
+    assert_ne!(text, bigger);
+    let bigger_path = scenario("benchmarks").join(".tracks-bigger.toml");
+    std::fs::write(&bigger_path, &bigger).unwrap();
+    let a = hjemsim::experiment::batch::plan(&small()).unwrap();
+    let b = hjemsim::experiment::batch::plan(&bigger_path);
+    let ran = batch(&bigger_path, &tmp.path().join("b"), &[]);
+    std::fs::remove_file(&bigger_path).unwrap();
+    let b = b.unwrap();
+    ok(ran);
+    assert_eq!(b.runs.len(), a.runs.len() + 6);
+    for run in &a.runs {
+        let label = &a.variants[run.variant].label;
+        let twin = b
+            .runs
+            .iter()
+            .find(|r| &b.variants[r.variant].label == label && r.replicate == run.replicate)
+            .unwrap();
+        assert_eq!(run.id, twin.id, "{label} replicate {}", run.replicate);
+    }
+    // Same id, same inputs: the run folders of the smaller batch are byte-identical.
+    ok(batch(&small(), &tmp.path().join("a"), &[]));
+    let housing = a
+        .runs
+        .iter()
+        .find(|r| a.variants[r.variant].label == "track-housing")
+        .unwrap();
+    let metrics = |batch: &str| {
+        read(
+            &tmp.path()
+                .join(batch)
+                .join("tracks-small/runs")
+                .join(&housing.id)
+                .join("metrics.csv"),
+        )
+    };
+    assert!(metrics("a").len() > 100);
+    assert!(
+        metrics("a") == metrics("b"),
+        "a run changed when a scenario was added"
+    );
+}
+
+#[test]
+fn paired_intervals_are_narrower_than_unpaired_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(batch(&small(), tmp.path(), &[]));
+    let mut r = csv::Reader::from_path(tmp.path().join("tracks-small/comparison.csv")).unwrap();
+    let (mut narrower, mut total) = (0, 0);
+    for row in r.records() {
+        let row = row.unwrap();
+        if !row[2].starts_with("pit_18_29_") && row[2] != *"homeless_person_months" {
+            continue;
+        }
+        let f = |k: usize| row[k].parse::<f64>().unwrap();
+        total += 1;
+        if f(5) - f(4) < f(7) - f(6) {
+            narrower += 1;
+        }
+    }
+    assert!(total >= 6, "only {total} comparisons");
+    assert_eq!(narrower, total, "paired narrower in {narrower} of {total}");
+}
+
+#[test]
+fn a_bad_batch_file_is_rejected_before_anything_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        format!(
+            "name = \"bad\"\nbaseline = \"{}\"\nreplicates = 2\nseed = 1\nscenarios = [\"nowhere.toml\"]\n",
+            scenario("baseline.toml").display()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = batch(&bad, &out, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nowhere.toml"));
+    assert!(!out.exists());
+    std::fs::write(
+        &bad,
+        "name = \"bad\"\nbaseline = \"x.toml\"\nreplicate = 2\nseed = 1\n",
+    )
+    .unwrap();
+    let o = batch(&bad, &out, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("bad.toml:3:1") && err.contains("replicate"),
+        "{err}"
+    );
+}
