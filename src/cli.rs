@@ -82,9 +82,26 @@ pub enum Command {
         /// Keep the runs an earlier, interrupted call finished, and run only the rest.
         #[arg(long)]
         resume: bool,
+        /// Run only shard I of N (`I/N`), or `auto` from SLURM_ARRAY_TASK_ID/COUNT or
+        /// JOB_COMPLETION_INDEX with HJEMSIM_SHARD_COUNT; join shards with `hjemsim merge`.
+        #[arg(long, value_name = "I/N|auto")]
+        shard: Option<String>,
         /// Progress bar: on a terminal (auto), always, or never.
         #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
         progress: ProgressArg,
+    },
+    /// Join the shards of a batch (each folder as written by `batch --shard`) into the batch's
+    /// tables, byte-identical to a run on one machine.
+    #[command(
+        after_help = "Example:\n  hjemsim merge output/shard-0/action-tracks output/shard-1/action-tracks --out output/"
+    )]
+    Merge {
+        /// Shard output folders (`OUT/<batch name>/` of each shard).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder; the merged batch goes to OUT/<batch name>/.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
     },
     /// Check scenario and batch files without running them; exit 0 if all are valid, 2 if not.
     #[command(

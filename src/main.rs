@@ -42,14 +42,26 @@ fn main() {
             out,
             threads,
             resume,
+            shard,
             progress,
         } => {
+            let shard = match shard
+                .map(|s| hjemsim::experiment::shard::Shard::parse(&s, |k| std::env::var(k).ok()))
+                .transpose()
+            {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: --shard: {e}");
+                    std::process::exit(2);
+                }
+            };
             let opts = hjemsim::experiment::BatchOptions {
                 batch,
                 out,
                 threads,
                 resume,
                 progress: progress.into(),
+                shard,
             };
             match hjemsim::experiment::run_batch(&opts) {
                 Ok(r) => {
@@ -69,6 +81,16 @@ fn main() {
                 }
             }
         }
+        Command::Merge { dirs, out } => match hjemsim::experiment::shard::merge(&dirs, &out) {
+            Ok(dir) => {
+                println!("merged into {}; see comparison.csv", dir.display());
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                e.exit_code()
+            }
+        },
         Command::Validate { files } => {
             let (lines, ok) = commands::validate(&files);
             for l in lines {

@@ -181,3 +181,109 @@ fn a_bad_batch_file_is_rejected_before_anything_is_written() {
         "{err}"
     );
 }
+
+fn single_machine(tmp: &Path) -> PathBuf {
+    ok(batch(&small(), &tmp.join("one"), &["--threads", "2"]));
+    tmp.join("one/tracks-small")
+}
+
+fn merge(dirs: &[PathBuf], out: &Path) -> std::process::Output {
+    let mut args = vec!["merge".to_string()];
+    args.extend(dirs.iter().map(|d| d.display().to_string()));
+    args.extend(["--out".to_string(), out.display().to_string()]);
+    let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+    hjemsim(&args)
+}
+
+fn assert_same_tables(a: &Path, b: &Path) {
+    for t in TABLES {
+        assert!(read(&a.join(t)) == read(&b.join(t)), "{t} differs");
+    }
+    assert_eq!(manifest_without_runtime(a), manifest_without_runtime(b));
+}
+
+#[test]
+fn three_shards_merged_equal_one_machine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let one = single_machine(tmp.path());
+    let mut shards = Vec::new();
+    let mut ran = 0;
+    for i in 0..3 {
+        let out = tmp.path().join(format!("shard-{i}"));
+        let o = ok(batch(
+            &small(),
+            &out,
+            &["--shard", &format!("{i}/3"), "--threads", "1"],
+        ));
+        let said = String::from_utf8_lossy(&o.stdout).to_string();
+        ran += said
+            .split(" runs:")
+            .next()
+            .unwrap()
+            .rsplit('(')
+            .next()
+            .unwrap()
+            .parse::<usize>()
+            .unwrap();
+        assert!(
+            !out.join("tracks-small/summary.csv").exists(),
+            "a shard wrote tables"
+        );
+        shards.push(out.join("tracks-small"));
+    }
+    assert_eq!(ran, 18, "the shards did not split the 18 runs");
+    let merged = tmp.path().join("merged");
+    ok(merge(&shards, &merged));
+    assert_same_tables(&one, &merged.join("tracks-small"));
+    // A missing shard, or the same shard twice, is refused.
+    let o = merge(&shards[..2], &tmp.path().join("m2"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shard 2 of 3 appears 0 times"));
+    let twice = [shards.clone(), vec![shards[0].clone()]].concat();
+    let o = merge(&twice, &tmp.path().join("m3"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("appears 2 times"));
+}
+
+#[test]
+fn an_emulated_slurm_array_with_shard_auto_merges_to_one_machine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let one = single_machine(tmp.path());
+    // As `sbatch --array=10-13` would start them: ids 10..13, min 10, count 4, one shared folder.
+    let shared = tmp.path().join("array");
+    for id in 10..14 {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_hjemsim"))
+            .args([
+                "batch",
+                small().to_str().unwrap(),
+                "--shard",
+                "auto",
+                "--out",
+                shared.to_str().unwrap(),
+            ])
+            .env("SLURM_ARRAY_TASK_ID", id.to_string())
+            .env("SLURM_ARRAY_TASK_MIN", "10")
+            .env("SLURM_ARRAY_TASK_COUNT", "4")
+            .output()
+            .unwrap();
+        ok(o);
+    }
+    let merged = tmp.path().join("merged");
+    ok(merge(&[shared.join("tracks-small")], &merged));
+    assert_same_tables(&one, &merged.join("tracks-small"));
+    // And a Kubernetes Indexed Job's index without a count is a usage error.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_hjemsim"))
+        .args([
+            "batch",
+            small().to_str().unwrap(),
+            "--shard",
+            "auto",
+            "--out",
+        ])
+        .arg(tmp.path().join("k8s"))
+        .env("JOB_COMPLETION_INDEX", "0")
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("HJEMSIM_SHARD_COUNT"));
+}

@@ -12,6 +12,7 @@
 
 pub mod batch;
 pub mod compare;
+pub mod shard;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,8 @@ pub struct BatchOptions {
     pub threads: usize,
     pub resume: bool,
     pub progress: Progress,
+    /// Run only this share of the runs (cluster array jobs); `None` = all.
+    pub shard: Option<shard::Shard>,
 }
 
 /// What a finished batch reports back.
@@ -79,7 +82,7 @@ fn run_info(plan: &Plan, spec: &RunSpec) -> RunInfo {
 }
 
 /// A run folder counts as done if it is there and was made by this binary for this run.
-fn is_complete(runs_dir: &Path, plan: &Plan, spec: &RunSpec) -> bool {
+pub(crate) fn is_complete(runs_dir: &Path, plan: &Plan, spec: &RunSpec) -> bool {
     fs::read(runs_dir.join(&spec.id).join("run.json"))
         .ok()
         .and_then(|b| serde_json::from_slice::<RunInfo>(&b).ok())
@@ -148,7 +151,8 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
     let started = Instant::now();
     let dir = opts.out.join(&plan.file.name);
     let runs_dir = dir.join("runs");
-    if !opts.resume && runs_dir.exists() {
+    // A shard may share its folder with other shards: it never clears their runs.
+    if !opts.resume && opts.shard.is_none() && runs_dir.exists() {
         fs::remove_dir_all(&runs_dir).map_err(io(format!("clearing {}", runs_dir.display())))?;
     }
     fs::create_dir_all(&runs_dir).map_err(io(format!("creating {}", runs_dir.display())))?;
@@ -162,9 +166,14 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
     let todo: Vec<&RunSpec> = plan
         .runs
         .iter()
+        .filter(|r| opts.shard.is_none_or(|s| s.owns(&r.id)))
+        .collect();
+    let mine = todo.len();
+    let todo: Vec<&RunSpec> = todo
+        .into_iter()
         .filter(|r| !(opts.resume && is_complete(&runs_dir, &plan, r)))
         .collect();
-    let reused = plan.runs.len() - todo.len();
+    let reused = mine - todo.len();
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
@@ -173,7 +182,7 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
             threads: opts.threads,
             message: e.to_string(),
         })?;
-    let bar = progress_bar(opts.progress, plan.runs.len() as u64, &plan.file.name);
+    let bar = progress_bar(opts.progress, mine as u64, &plan.file.name);
     bar.set_position(reused as u64);
     let threads = pool.current_num_threads();
     pool.install(|| -> Result<(), OutputError> {
@@ -193,10 +202,14 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
     })?;
     bar.finish_and_clear();
     let wall_seconds = started.elapsed().as_secs_f64();
-    compare::write_tables(&plan, &dir, threads, wall_seconds, todo.len(), reused)?;
+    match opts.shard {
+        // A shard's part is done; `hjemsim merge` writes the tables.
+        Some(s) => shard::write_shard_manifest(&plan, &dir, s)?,
+        None => compare::write_tables(&plan, &dir, threads, wall_seconds, todo.len(), reused)?,
+    }
     Ok(BatchReport {
         dir,
-        runs: plan.runs.len(),
+        runs: mine,
         executed: todo.len(),
         reused,
         wall_seconds,
