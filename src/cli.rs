@@ -86,6 +86,16 @@ pub enum Command {
         /// JOB_COMPLETION_INDEX with HJEMSIM_SHARD_COUNT; join shards with `hjemsim merge`.
         #[arg(long, value_name = "I/N|auto")]
         shard: Option<String>,
+        /// Add replicates (in steps of the file's count) until the paired 95 % half-width on
+        /// --metric is at most this, for every scenario against the baseline.
+        #[arg(long, value_name = "HALF_WIDTH")]
+        precision: Option<f64>,
+        /// The metric --precision watches (a `metric` of summary.csv).
+        #[arg(long, default_value = "homeless_end")]
+        metric: String,
+        /// The most replicates --precision may reach.
+        #[arg(long, default_value_t = 200)]
+        max_replicates: u32,
         /// Progress bar: on a terminal (auto), always, or never.
         #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
         progress: ProgressArg,

@@ -43,6 +43,9 @@ fn main() {
             threads,
             resume,
             shard,
+            precision,
+            metric,
+            max_replicates,
             progress,
         } => {
             let shard = match shard
@@ -62,6 +65,11 @@ fn main() {
                 resume,
                 progress: progress.into(),
                 shard,
+                precision: precision.map(|half_width| hjemsim::experiment::Precision {
+                    half_width,
+                    metric,
+                    max_replicates,
+                }),
             };
             match hjemsim::experiment::run_batch(&opts) {
                 Ok(r) => {
@@ -73,6 +81,12 @@ fn main() {
                         r.reused,
                         r.wall_seconds
                     );
+                    if let Some(h) = r.half_width {
+                        println!(
+                            "precision: {} replicates per scenario, widest paired 95 % half-width {h:.3}",
+                            r.replicates
+                        );
+                    }
                     0
                 }
                 Err(e) => {

@@ -287,3 +287,55 @@ fn an_emulated_slurm_array_with_shard_auto_merges_to_one_machine() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("HJEMSIM_SHARD_COUNT"));
 }
+
+#[test]
+fn precision_adds_replicates_until_the_interval_is_narrow_enough_and_is_deterministic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |dir: &str, threads: &str| {
+        let o = ok(batch(
+            &small(),
+            &tmp.path().join(dir),
+            &[
+                "--precision",
+                "30",
+                "--metric",
+                "pit_18_29_2017",
+                "--max-replicates",
+                "60",
+                "--threads",
+                threads,
+            ],
+        ));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let said = run("a", "1");
+    let line = said.lines().find(|l| l.starts_with("precision:")).unwrap();
+    let replicates: u32 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let half: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    // The file asks for 6; 6 are not enough at this scale, so it added some, and stopped as
+    // soon as the widest paired half-width was at most 30, before the maximum.
+    assert!(
+        replicates > 6 && replicates < 60 && replicates.is_multiple_of(6),
+        "{line}"
+    );
+    assert!(half <= 30.0, "{line}");
+    // The comparison holds exactly that many replicates per scenario.
+    let comparison =
+        String::from_utf8(read(&tmp.path().join("a/tracks-small/comparison.csv"))).unwrap();
+    assert!(
+        comparison
+            .lines()
+            .nth(1)
+            .unwrap()
+            .ends_with(&format!(",{replicates}"))
+    );
+    // Same bytes with another thread count.
+    run("b", "2");
+    for t in TABLES {
+        assert!(
+            read(&tmp.path().join("a/tracks-small").join(t))
+                == read(&tmp.path().join("b/tracks-small").join(t)),
+            "{t} differs"
+        );
+    }
+}

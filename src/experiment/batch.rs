@@ -268,7 +268,15 @@ fn sweep_points(s: &Sweep, seed: u64, index: usize) -> Vec<(Vec<String>, String)
 
 /// Expands and prepares a batch: every variant is loaded and validated before anything runs.
 pub fn plan(path: &Path) -> Result<Plan, Error> {
-    let file = read_batch(path)?;
+    plan_with_replicates(path, None)
+}
+
+/// As [`plan`], with another number of replicates than the file's.
+pub fn plan_with_replicates(path: &Path, replicates: Option<u32>) -> Result<Plan, Error> {
+    let mut file = read_batch(path)?;
+    if let Some(r) = replicates {
+        file.replicates = r;
+    }
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut common: Vec<String> = file.set.iter().map(|(k, v)| set_string(k, v)).collect();
     common.push(format!("run.replicates={}", file.replicates));
@@ -345,10 +353,14 @@ pub fn plan(path: &Path) -> Result<Plan, Error> {
 }
 
 /// Digest of what determines a run's results: the resolved scenario and the municipality data.
+/// The replicate count is left out: it says how many runs there are, not what one of them gives,
+/// so replicate r keeps its id when replicates are added.
 pub fn scenario_digest(setup: &Setup) -> String {
+    let mut scenario = setup.scenario.clone();
+    scenario.run.replicates = 0;
     let mut h = blake3::Hasher::new();
     h.update(
-        serde_json::to_string(&setup.scenario)
+        serde_json::to_string(&scenario)
             .expect("scenario serializes")
             .as_bytes(),
     );

@@ -15,7 +15,7 @@ use crate::output::manifest::git_revision;
 use crate::stats::summarize;
 
 /// A metric's values, one per replicate, in replicate order.
-type Series = Vec<(String, Vec<f64>)>;
+pub type Series = Vec<(String, Vec<f64>)>;
 
 fn read_metrics(path: &Path) -> Result<Vec<(String, f64)>, OutputError> {
     let mut r = csv::Reader::from_path(path)?;
@@ -94,6 +94,39 @@ fn opt(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
+/// Every variant's metrics, one value per replicate, read back from the run folders.
+pub fn read_series(plan: &Plan, dir: &Path) -> Result<Vec<Series>, OutputError> {
+    let runs_dir = dir.join("runs");
+    let mut series: Vec<Series> = vec![Vec::new(); plan.variants.len()];
+    for spec in &plan.runs {
+        for (k, (metric, value)) in read_metrics(&runs_dir.join(&spec.id).join("metrics.csv"))?
+            .into_iter()
+            .enumerate()
+        {
+            let s = &mut series[spec.variant];
+            if spec.replicate == 0 {
+                s.push((metric, vec![value]));
+            } else {
+                s[k].1.push(value);
+            }
+        }
+    }
+    Ok(series)
+}
+
+/// The widest paired 95 % half-width on `metric` over the scenarios compared with the baseline,
+/// or `None` if no run reports that metric.
+pub fn widest_half_width(series: &[Series], metric: &str) -> Option<f64> {
+    let base = &series.first()?.iter().find(|(m, _)| m == metric)?.1;
+    let mut widest = 0.0f64;
+    for s in &series[1..] {
+        let values = &s.iter().find(|(m, _)| m == metric)?.1;
+        let d = difference(values, base);
+        widest = widest.max((d.paired.1 - d.paired.0) / 2.0);
+    }
+    Some(widest)
+}
+
 /// Writes the batch tables from the run folders.
 pub fn write_tables(
     plan: &Plan,
@@ -104,7 +137,7 @@ pub fn write_tables(
     reused: usize,
 ) -> Result<(), OutputError> {
     let runs_dir = dir.join("runs");
-    let mut series: Vec<Series> = vec![Vec::new(); plan.variants.len()];
+    let series = read_series(plan, dir)?;
     let mut pit_rows = vec![vec![
         "scenario".to_string(),
         "replicate".into(),
@@ -116,17 +149,6 @@ pub fn write_tables(
     for spec in &plan.runs {
         let label = &plan.variants[spec.variant].label;
         let run = runs_dir.join(&spec.id);
-        for (k, (metric, value)) in read_metrics(&run.join("metrics.csv"))?
-            .into_iter()
-            .enumerate()
-        {
-            let s = &mut series[spec.variant];
-            if spec.replicate == 0 {
-                s.push((metric, vec![value]));
-            } else {
-                s[k].1.push(value);
-            }
-        }
         let mut r = csv::Reader::from_path(run.join("pit_counts.csv"))?;
         for row in r.records() {
             let row = row?;

@@ -40,12 +40,28 @@ pub struct BatchOptions {
     pub progress: Progress,
     /// Run only this share of the runs (cluster array jobs); `None` = all.
     pub shard: Option<shard::Shard>,
+    /// Add replicates until the paired intervals are narrow enough.
+    pub precision: Option<Precision>,
+}
+
+/// `--precision`: add replicates (in steps of the batch's own count) until the paired 95 %
+/// half-width on `metric` is at most `half_width` for every scenario, or `max_replicates` is
+/// reached. Deterministic: replicate r's results never depend on when it ran.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Precision {
+    pub half_width: f64,
+    pub metric: String,
+    pub max_replicates: u32,
 }
 
 /// What a finished batch reports back.
 #[derive(Clone, Debug)]
 pub struct BatchReport {
     pub dir: PathBuf,
+    /// Replicates per scenario in the end (more than the file's with `--precision`).
+    pub replicates: u32,
+    /// The widest paired half-width on the precision metric, with `--precision`.
+    pub half_width: Option<f64>,
     pub runs: usize,
     pub executed: usize,
     pub reused: usize,
@@ -147,7 +163,12 @@ fn write_run(
 /// `hjemsim batch`: runs (or resumes) a batch and writes its tables.
 pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
     // Every scenario of the batch is loaded and validated before anything is written.
-    let plan = plan(&opts.batch)?;
+    let mut plan = plan(&opts.batch)?;
+    if opts.precision.is_some() && opts.shard.is_some() {
+        return Err(Error::Usage(
+            "--precision decides replicates from results, which a shard does not have; run it on one machine, or set replicates in the batch file".into(),
+        ));
+    }
     let started = Instant::now();
     let dir = opts.out.join(&plan.file.name);
     let runs_dir = dir.join("runs");
@@ -163,18 +184,6 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
-    let todo: Vec<&RunSpec> = plan
-        .runs
-        .iter()
-        .filter(|r| opts.shard.is_none_or(|s| s.owns(&r.id)))
-        .collect();
-    let mine = todo.len();
-    let todo: Vec<&RunSpec> = todo
-        .into_iter()
-        .filter(|r| !(opts.resume && is_complete(&runs_dir, &plan, r)))
-        .collect();
-    let reused = mine - todo.len();
-
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
@@ -182,17 +191,94 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
             threads: opts.threads,
             message: e.to_string(),
         })?;
-    let bar = progress_bar(opts.progress, mine as u64, &plan.file.name);
-    bar.set_position(reused as u64);
     let threads = pool.current_num_threads();
+    let (mut executed, mut reused, mut mine);
+    let mut half_width = None;
+    let mut first_pass = true;
+    let mut total_executed = 0;
+    loop {
+        let todo: Vec<&RunSpec> = plan
+            .runs
+            .iter()
+            .filter(|r| opts.shard.is_none_or(|s| s.owns(&r.id)))
+            .collect();
+        mine = todo.len();
+        // On a later precision pass, the runs of the earlier passes are there already.
+        let skip_done = opts.resume || !first_pass;
+        let todo: Vec<&RunSpec> = todo
+            .into_iter()
+            .filter(|r| !(skip_done && is_complete(&runs_dir, &plan, r)))
+            .collect();
+        executed = todo.len();
+        total_executed += executed;
+        reused = mine - executed;
+        run_all(&pool, &plan, &runs_dir, &todo, opts.progress, mine, reused)?;
+        first_pass = false;
+        let Some(p) = &opts.precision else { break };
+        let series = compare::read_series(&plan, &dir)?;
+        let widest = compare::widest_half_width(&series, &p.metric).ok_or_else(|| {
+            Error::Usage(format!(
+                "--metric `{}` is not a metric of this batch; see the `metric` column of summary.csv",
+                p.metric
+            ))
+        })?;
+        half_width = Some(widest);
+        let now = plan.file.replicates;
+        if widest <= p.half_width || now >= p.max_replicates {
+            break;
+        }
+        let step = plan_replicates(&opts.batch)?;
+        plan = batch::plan_with_replicates(&opts.batch, Some((now + step).min(p.max_replicates)))?;
+    }
+    let wall_seconds = started.elapsed().as_secs_f64();
+    match opts.shard {
+        // A shard's part is done; `hjemsim merge` writes the tables.
+        Some(s) => shard::write_shard_manifest(&plan, &dir, s)?,
+        None => compare::write_tables(
+            &plan,
+            &dir,
+            threads,
+            wall_seconds,
+            total_executed,
+            mine - total_executed,
+        )?,
+    }
+    Ok(BatchReport {
+        dir,
+        replicates: plan.file.replicates,
+        half_width,
+        runs: mine,
+        executed: total_executed,
+        reused: mine - total_executed,
+        wall_seconds,
+    })
+}
+
+/// The replicates the batch file itself asks for (the step of `--precision`).
+fn plan_replicates(path: &Path) -> Result<u32, Error> {
+    Ok(batch::read_batch(path)?.replicates)
+}
+
+/// Runs `todo` in waves as wide as the pool: at most that many models in memory at once.
+fn run_all(
+    pool: &rayon::ThreadPool,
+    plan: &Plan,
+    runs_dir: &Path,
+    todo: &[&RunSpec],
+    progress: Progress,
+    mine: usize,
+    reused: usize,
+) -> Result<(), OutputError> {
+    let bar = progress_bar(progress, mine as u64, &plan.file.name);
+    bar.set_position(reused as u64);
+    let threads = pool.current_num_threads().max(1);
     pool.install(|| -> Result<(), OutputError> {
-        // Waves as wide as the pool: at most that many models in memory at once.
-        for wave in todo.chunks(threads.max(1)) {
+        for wave in todo.chunks(threads) {
             wave.par_iter()
                 .map(|spec| {
                     let setup = &plan.setups[spec.variant];
                     let r = run_replicate(setup, plan.file.seed, spec.replicate, &|| {});
-                    write_run(&runs_dir, &plan, spec, &r)?;
+                    write_run(runs_dir, plan, spec, &r)?;
                     bar.inc(1);
                     Ok(())
                 })
@@ -201,19 +287,7 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
         Ok(())
     })?;
     bar.finish_and_clear();
-    let wall_seconds = started.elapsed().as_secs_f64();
-    match opts.shard {
-        // A shard's part is done; `hjemsim merge` writes the tables.
-        Some(s) => shard::write_shard_manifest(&plan, &dir, s)?,
-        None => compare::write_tables(&plan, &dir, threads, wall_seconds, todo.len(), reused)?,
-    }
-    Ok(BatchReport {
-        dir,
-        runs: mine,
-        executed: todo.len(),
-        reused,
-        wall_seconds,
-    })
+    Ok(())
 }
 
 fn progress_bar(progress: Progress, len: u64, label: &str) -> indicatif::ProgressBar {
