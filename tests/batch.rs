@@ -339,3 +339,35 @@ fn precision_adds_replicates_until_the_interval_is_narrow_enough_and_is_determin
         );
     }
 }
+
+#[test]
+fn peak_memory_does_not_grow_with_the_number_of_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let peak = |replicates: u32| {
+        let file = tmp.path().join(format!("rss-{replicates}.toml"));
+        std::fs::write(
+            &file,
+            format!(
+                "name = \"rss\"\nbaseline = \"{}\"\nscenarios = [\"{}\"]\nreplicates = {replicates}\nseed = 3\n\n[set]\n\"run.scale\" = 0.25\n\"run.start\" = \"2015-01\"\n\"run.end\" = \"2015-12\"\n\"run.burn_in_months\" = 12\n",
+                scenario("baseline.toml").display(),
+                scenario("tracks/housing.toml").display()
+            ),
+        )
+        .unwrap();
+        let out = tmp.path().join(format!("out-{replicates}"));
+        ok(batch(&file, &out, &["--threads", "2"]));
+        let m: serde_json::Value =
+            serde_json::from_slice(&read(&out.join("rss/manifest.json"))).unwrap();
+        assert_eq!(m["runs"].as_array().unwrap().len() as u32, 2 * replicates);
+        m["runtime"]["peak_rss_kb"]
+            .as_u64()
+            .expect("peak RSS reported")
+    };
+    let (four, forty) = (peak(2), peak(20));
+    eprintln!("peak RSS: 4 runs {four} KiB, 40 runs {forty} KiB");
+    let ratio = forty as f64 / four as f64;
+    assert!(
+        (0.9..=1.1).contains(&ratio),
+        "peak RSS {four} KiB for 4 runs, {forty} KiB for 40 runs"
+    );
+}

@@ -242,6 +242,7 @@ pub fn write_tables(
             "wall_seconds": wall_seconds,
             "runs_executed": executed,
             "runs_reused": reused,
+            "peak_rss_kb": crate::output::peak_rss_kb(),
         },
     });
     let mut json = serde_json::to_string_pretty(&manifest).expect("manifest serializes");

@@ -110,6 +110,19 @@ pub fn scaled(raw: u64, scale: f64) -> u64 {
     }
 }
 
+/// Peak resident memory of this process so far, in KiB (`VmHWM` of `/proc/self/status`), where
+/// the system reports it.
+pub fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
 /// blake3 digest of a file, in hex.
 pub fn digest_file(path: &Path) -> Result<String, OutputError> {
     let bytes = std::fs::read(path)
