@@ -58,6 +58,14 @@ fn main() {
                     std::process::exit(2);
                 }
             };
+            // Ctrl-C: finish the runs under way and stop cleanly; a second Ctrl-C stops at once.
+            let _ = ctrlc::set_handler(|| {
+                use std::sync::atomic::Ordering;
+                if hjemsim::experiment::INTERRUPTED.swap(true, Ordering::SeqCst) {
+                    std::process::exit(130);
+                }
+                eprintln!("\nstopping after the runs under way (Ctrl-C again to stop now)");
+            });
             let opts = hjemsim::experiment::BatchOptions {
                 batch,
                 out,

@@ -371,3 +371,65 @@ fn peak_memory_does_not_grow_with_the_number_of_runs() {
         "peak RSS {four} KiB for 4 runs, {forty} KiB for 40 runs"
     );
 }
+
+fn completed_runs(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_batch_killed_in_the_middle_resumes_to_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("kill.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "name = \"kill\"\nbaseline = \"{}\"\nscenarios = [\"{}\"]\nreplicates = 12\nseed = 9\n\n[set]\n\"run.scale\" = 0.25\n\"run.start\" = \"2015-01\"\n\"run.end\" = \"2016-12\"\n\"run.burn_in_months\" = 12\n",
+            scenario("baseline.toml").display(),
+            scenario("tracks/community.toml").display()
+        ),
+    )
+    .unwrap();
+    let whole = tmp.path().join("whole");
+    ok(batch(&file, &whole, &["--threads", "2"]));
+    let killed = tmp.path().join("killed");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hjemsim"))
+        .args([
+            "batch",
+            file.to_str().unwrap(),
+            "--threads",
+            "2",
+            "--progress",
+            "never",
+            "--out",
+        ])
+        .arg(&killed)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let runs = killed.join("kill/runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while completed_runs(&runs) < 4 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to tidy up
+    child.wait().unwrap();
+    let done = completed_runs(&runs);
+    assert!((4..24).contains(&done), "killed after {done} of 24 runs");
+    assert!(!killed.join("kill/summary.csv").exists());
+    let o = ok(batch(&file, &killed, &["--resume", "--threads", "2"]));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains(&format!("{} kept", done)), "{said}");
+    for t in TABLES {
+        assert!(
+            read(&whole.join("kill").join(t)) == read(&killed.join("kill").join(t)),
+            "{t} differs after a kill and resume"
+        );
+    }
+}

@@ -29,6 +29,10 @@ use crate::output::manifest::{git_revision, target};
 use crate::output::{OutputError, digest_file, scaled};
 use batch::{Plan, RunSpec, plan};
 
+/// Set by the command line on Ctrl-C: the batch finishes the runs under way, writes nothing
+/// else, and stops (the finished runs are kept for `--resume`).
+pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Options of `hjemsim batch`.
 #[derive(Clone, Debug)]
 pub struct BatchOptions {
@@ -274,6 +278,15 @@ fn run_all(
     let threads = pool.current_num_threads().max(1);
     pool.install(|| -> Result<(), OutputError> {
         for wave in todo.chunks(threads) {
+            if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(OutputError::new(
+                    "interrupted",
+                    std::io::Error::new(
+                        std::io::ErrorKind::Interrupted,
+                        "stopped on Ctrl-C; the finished runs are kept: rerun with --resume",
+                    ),
+                ));
+            }
             wave.par_iter()
                 .map(|spec| {
                     let setup = &plan.setups[spec.variant];
