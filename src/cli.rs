@@ -100,6 +100,19 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
         progress: ProgressArg,
     },
+    /// Before a big batch: number of runs, projected wall time from a short pilot, projected
+    /// output size.
+    #[command(after_help = "Example:\n  hjemsim estimate scenarios/action-tracks.toml --threads 2")]
+    Estimate {
+        /// Batch file (TOML).
+        batch: PathBuf,
+        /// Threads the batch will use; 0 = one per core.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Months of the baseline's first replicate to time.
+        #[arg(long, default_value_t = 12)]
+        pilot_months: i32,
+    },
     /// Join the shards of a batch (each folder as written by `batch --shard`) into the batch's
     /// tables, byte-identical to a run on one machine.
     #[command(

@@ -103,6 +103,20 @@ fn main() {
                 }
             }
         }
+        Command::Estimate {
+            batch,
+            threads,
+            pilot_months,
+        } => match hjemsim::experiment::estimate::estimate(&batch, threads, pilot_months) {
+            Ok(e) => {
+                println!("{e}");
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                e.exit_code()
+            }
+        },
         Command::Merge { dirs, out } => match hjemsim::experiment::shard::merge(&dirs, &out) {
             Ok(dir) => {
                 println!("merged into {}; see comparison.csv", dir.display());

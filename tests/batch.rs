@@ -433,3 +433,35 @@ fn a_batch_killed_in_the_middle_resumes_to_the_same_bytes() {
         );
     }
 }
+
+fn file_bytes(dir: &Path) -> u64 {
+    let mut total = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        total += if p.is_dir() {
+            file_bytes(&p)
+        } else {
+            std::fs::metadata(&p).unwrap().len()
+        };
+    }
+    total
+}
+
+#[test]
+fn estimate_counts_the_runs_and_projects_the_output_size() {
+    let e = hjemsim::experiment::estimate::estimate(&small(), 2, 6).unwrap();
+    assert_eq!(e.runs, 18);
+    assert_eq!(e.scenarios, 3);
+    assert!(e.seconds_per_month > 0.0 && e.core_seconds > 0.0);
+    let tmp = tempfile::tempdir().unwrap();
+    ok(batch(&small(), tmp.path(), &[]));
+    let actual = file_bytes(&tmp.path().join("tracks-small"));
+    let ratio = e.output_bytes as f64 / actual as f64;
+    assert!(
+        (0.65..=1.35).contains(&ratio),
+        "projected {} bytes, wrote {actual}",
+        e.output_bytes
+    );
+    let o = ok(hjemsim(&["estimate", small().to_str().unwrap()]));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("18 runs"));
+}

@@ -12,6 +12,7 @@
 
 pub mod batch;
 pub mod compare;
+pub mod estimate;
 pub mod shard;
 
 use std::fs;
