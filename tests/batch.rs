@@ -465,3 +465,49 @@ fn estimate_counts_the_runs_and_projects_the_output_size() {
     let o = ok(hjemsim(&["estimate", small().to_str().unwrap()]));
     assert!(String::from_utf8_lossy(&o.stdout).contains("18 runs"));
 }
+
+#[test]
+fn a_grid_sweep_runs_every_point_against_the_baseline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("sweep.toml");
+    std::fs::write(
+        &file,
+        format!(
+            r#"name = "sweep"
+baseline = "{base}"
+replicates = 3
+seed = 4
+
+[set]
+"run.scale" = 0.05
+"run.start" = "2015-01"
+"run.end" = "2016-12"
+"run.burn_in_months" = 12
+
+[[sweeps]]
+scenario = "{base}"
+design = "grid"
+[sweeps.axes]
+"housing.segments.almene_cheap.allocation_share" = [0.4, 0.6]
+"allocation.offer_acceptance" = [0.9]
+"#,
+            base = scenario("baseline.toml").display()
+        ),
+    )
+    .unwrap();
+    let v = ok(hjemsim(&["validate", file.to_str().unwrap()]));
+    assert!(String::from_utf8_lossy(&v.stdout).contains("3 scenarios, 9 runs"));
+    ok(batch(&file, tmp.path(), &[]));
+    let point = "baseline[allocation.offer_acceptance=0.9,housing.segments.almene_cheap.allocation_share=0.6]";
+    let mut r = csv::Reader::from_path(tmp.path().join("sweep/comparison.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let labels: std::collections::BTreeSet<&str> = rows.iter().map(|r| &r[0]).collect();
+    assert_eq!(labels.len(), 2, "{labels:?}");
+    let row = rows
+        .iter()
+        .find(|r| &r[0] == point && &r[2] == "exits_allocation")
+        .unwrap_or_else(|| panic!("no row for {point}: {labels:?}"));
+    // A larger allocation share and more acceptances: more young people rehoused.
+    let diff: f64 = row[3].parse().unwrap();
+    assert!(diff > 0.0, "{row:?}");
+}
