@@ -78,7 +78,13 @@ fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
         })
 }
 
-fn progress_bar(progress: Progress, len: u64, label: &str) -> indicatif::ProgressBar {
+/// A progress bar counting `unit`s (months, runs), drawn only where `progress` says.
+pub(crate) fn progress_bar(
+    progress: Progress,
+    len: u64,
+    label: &str,
+    unit: &str,
+) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     let visible = match progress {
         Progress::Always => true,
@@ -90,9 +96,9 @@ fn progress_bar(progress: Progress, len: u64, label: &str) -> indicatif::Progres
     }
     let bar = indicatif::ProgressBar::new(len);
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} months (ETA {eta})",
-        )
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{msg}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit} (ETA {{eta}})"
+        ))
         .expect("valid template"),
     );
     bar.set_message(label.to_string());
@@ -115,6 +121,7 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, Error> {
         opts.progress,
         months * replicates as u64,
         &format!("{} x {replicates}", scenario.name),
+        "months",
     );
     let final_dir = opts.out.join(&scenario.name);
     let names = setup

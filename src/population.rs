@@ -305,6 +305,27 @@ pub fn initial_people(
     people
 }
 
+/// Population parameters with no risk factors, no ties and no deaths, for tests that set up
+/// people by hand.
+#[cfg(test)]
+pub(crate) fn bare_params() -> PopulationParams {
+    PopulationParams {
+        care_history_share: 0.0,
+        aftercare_share: 0.0,
+        psychiatric_share: 0.0,
+        substance_share: 0.0,
+        prison_history_share: 0.0,
+        education_share: 0.0,
+        job_share: 0.0,
+        latent_type_shares: [1.0, 0.0, 0.0],
+        home_ties_mean: 0.0,
+        home_ties_mean_care: 0.0,
+        external_tie_share: 0.0,
+        mortality_monthly: 0.0,
+        mortality_homeless_monthly: 0.0,
+    }
+}
+
 /// A person's stable id: municipality in the top 8 bits, serial number in the low 24.
 pub fn person_id(municipality: u32, serial: u32) -> u32 {
     debug_assert!(municipality < 256 && serial < (1 << 24));

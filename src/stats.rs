@@ -54,6 +54,21 @@ pub fn summarize(values: &[f64]) -> Summary {
     }
 }
 
+impl Summary {
+    /// The columns `mean, sd, ci95_low, ci95_high, replicates` of a summary table; empty cells
+    /// where there are too few replicates.
+    pub fn csv_fields(&self) -> [String; 5] {
+        let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+        [
+            self.mean.to_string(),
+            opt(self.sd),
+            opt(self.ci_low),
+            opt(self.ci_high),
+            self.n.to_string(),
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -90,10 +90,6 @@ fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, OutputError> {
         .map_err(|e| OutputError::new("writing CSV", std::io::Error::other(e.to_string())))
 }
 
-fn opt(v: Option<f64>) -> String {
-    v.map(|x| x.to_string()).unwrap_or_default()
-}
-
 /// Every variant's metrics, one value per replicate, read back from the run folders.
 pub fn read_series(plan: &Plan, dir: &Path) -> Result<Vec<Series>, OutputError> {
     let runs_dir = dir.join("runs");
@@ -169,16 +165,9 @@ pub fn write_tables(
     ]];
     for (v, s) in series.iter().enumerate() {
         for (metric, values) in s {
-            let st = summarize(values);
-            summary.push(vec![
-                plan.variants[v].label.clone(),
-                metric.clone(),
-                st.mean.to_string(),
-                opt(st.sd),
-                opt(st.ci_low),
-                opt(st.ci_high),
-                st.n.to_string(),
-            ]);
+            let mut row = vec![plan.variants[v].label.clone(), metric.clone()];
+            row.extend(summarize(values).csv_fields());
+            summary.push(row);
         }
     }
 

@@ -274,7 +274,7 @@ fn run_all(
     mine: usize,
     reused: usize,
 ) -> Result<(), OutputError> {
-    let bar = progress_bar(progress, mine as u64, &plan.file.name);
+    let bar = crate::commands::progress_bar(progress, mine as u64, &plan.file.name, "runs");
     bar.set_position(reused as u64);
     let threads = pool.current_num_threads().max(1);
     pool.install(|| -> Result<(), OutputError> {
@@ -302,27 +302,6 @@ fn run_all(
     })?;
     bar.finish_and_clear();
     Ok(())
-}
-
-fn progress_bar(progress: Progress, len: u64, label: &str) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    let visible = match progress {
-        Progress::Always => true,
-        Progress::Never => false,
-        Progress::Auto => std::io::stderr().is_terminal(),
-    };
-    if !visible {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} runs (ETA {eta})",
-        )
-        .expect("valid template"),
-    );
-    bar.set_message(label.to_string());
-    bar
 }
 
 /// Digest of a finished table, for the manifest.

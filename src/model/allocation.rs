@@ -306,21 +306,7 @@ mod tests {
 
     fn homeless_people(n: usize, spell_start: i32) -> People {
         let mut p = People::default();
-        let params = crate::scenario::PopulationParams {
-            care_history_share: 0.0,
-            aftercare_share: 0.0,
-            psychiatric_share: 0.0,
-            substance_share: 0.0,
-            prison_history_share: 0.0,
-            education_share: 0.0,
-            job_share: 0.0,
-            latent_type_shares: [1.0, 0.0, 0.0],
-            home_ties_mean: 0.0,
-            home_ties_mean_care: 0.0,
-            external_tie_share: 0.0,
-            mortality_monthly: 0.0,
-            mortality_homeless_monthly: 0.0,
-        };
+        let params = crate::population::bare_params();
         for k in 0..n {
             p.push_new(
                 ReplicateKey::new(1, 0),

@@ -125,7 +125,6 @@ mod tests {
     use crate::model::network::{EXTERNAL, FULL_WILLINGNESS, PEER};
     use crate::population::person_id;
     use crate::rng::ReplicateKey;
-    use crate::scenario::PopulationParams;
 
     fn params() -> Params {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
@@ -141,21 +140,7 @@ mod tests {
 
     /// `n` people without ties, all on the street.
     fn street_people(n: u32) -> People {
-        let pop = PopulationParams {
-            care_history_share: 0.0,
-            aftercare_share: 0.0,
-            psychiatric_share: 0.0,
-            substance_share: 0.0,
-            prison_history_share: 0.0,
-            education_share: 0.0,
-            job_share: 0.0,
-            latent_type_shares: [1.0, 0.0, 0.0],
-            home_ties_mean: 0.0,
-            home_ties_mean_care: 0.0,
-            external_tie_share: 0.0,
-            mortality_monthly: 0.0,
-            mortality_homeless_monthly: 0.0,
-        };
+        let pop = crate::population::bare_params();
         let mut people = People::default();
         for k in 0..n {
             people.push_new(

@@ -131,17 +131,9 @@ impl RunWriter {
             "replicates",
         ])?;
         for (metric, values) in &self.metrics {
-            let st = summarize(values);
-            let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-            summary.write_record([
-                self.scenario.clone(),
-                metric.clone(),
-                st.mean.to_string(),
-                opt(st.sd),
-                opt(st.ci_low),
-                opt(st.ci_high),
-                st.n.to_string(),
-            ])?;
+            let mut row = vec![self.scenario.clone(), metric.clone()];
+            row.extend(summarize(values).csv_fields());
+            summary.write_record(&row)?;
         }
         summary
             .flush()
