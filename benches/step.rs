@@ -1,37 +1,35 @@
 //! Throughput of the monthly step on the national population (scale 1, about 0.92 million
-//! young people), on 1 and 2 threads. Reported as agent-months per second (criterion's
-//! "elements"). Run: `cargo bench --bench step`.
+//! young people, every mechanism on), on 1 and 2 threads, in agent-months per second (divan's
+//! "items"). Run: `cargo bench --bench step`.
 
 use std::path::Path;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use divan::Bencher;
+use divan::counter::ItemsCount;
 use hjemsim::commands::prepare;
 use hjemsim::model::Model;
 
-fn national_step(c: &mut Criterion) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
-    let (_, setup) = prepare(&path, &[]).expect("baseline loads");
-    let mut group = c.benchmark_group("monthly_step_national");
-    group.sample_size(30);
-    for threads in [1usize, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        let mut model = pool.install(|| Model::new(&setup, 1, 0));
-        // Run through the burn-in so spells, returns and queues exist, as in a real month.
-        pool.install(|| {
-            for _ in 0..setup.scenario.run.burn_in_months {
-                model.step();
-            }
-        });
-        group.throughput(Throughput::Elements(model.population()));
-        group.bench_function(format!("{threads}_threads"), |b| {
-            b.iter(|| pool.install(|| model.step()))
-        });
-    }
-    group.finish();
+fn main() {
+    divan::main();
 }
 
-criterion_group!(benches, national_step);
-criterion_main!(benches);
+#[divan::bench(args = [1, 2], sample_count = 30, sample_size = 1)]
+fn monthly_step_national(bencher: Bencher, threads: usize) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+    let (_, setup) = prepare(&path, &[]).expect("baseline loads");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let mut model = pool.install(|| Model::new(&setup, 1, 0));
+    // Run through the burn-in so spells, returns, queues and support exist, as in a real month.
+    pool.install(|| {
+        for _ in 0..setup.scenario.run.burn_in_months {
+            model.step();
+        }
+    });
+    let people = model.population() as usize;
+    bencher
+        .counter(ItemsCount::new(people))
+        .bench_local(|| pool.install(|| model.step()));
+}
