@@ -33,7 +33,9 @@ struct Row {
 /// Why the municipality table could not be read. Invalid input (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
-    #[error("{path}: cannot read municipality table: {source}")]
+    #[error(
+        "{path}: cannot read the municipality table named by key `data.municipalities`: {source}"
+    )]
     Io {
         path: PathBuf,
         source: std::io::Error,
