@@ -8,9 +8,9 @@ use crate::data::load_municipalities;
 use crate::engine::run_replicates;
 use crate::error::Error;
 use crate::model::Setup;
+use crate::output::OutputError;
 use crate::output::manifest::{InputFile, Manifest, Runtime, git_revision, target};
 use crate::output::run::RunWriter;
-use crate::output::{OutputError, digest_file};
 use crate::scenario::{Resolved, load};
 
 /// Whether to draw progress bars.
@@ -68,7 +68,8 @@ pub fn prepare(path: &Path, sets: &[String]) -> Result<(Resolved, Setup), Error>
     Ok((resolved, setup))
 }
 
-fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
+/// A local pool of `threads` workers (0 = one per core).
+pub(crate) fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -218,14 +219,7 @@ fn run_trial(
 }
 
 fn describe(path: &Path) -> Result<InputFile, OutputError> {
-    let bytes = std::fs::metadata(path)
-        .map_err(|e| OutputError::new(format!("reading {}", path.display()), e))?
-        .len();
-    Ok(InputFile {
-        path: path.display().to_string(),
-        blake3: digest_file(path)?,
-        bytes,
-    })
+    InputFile::of(path, path.display().to_string())
 }
 
 fn write_manifest(

@@ -100,6 +100,8 @@ pub struct Plan {
     /// Baseline first.
     pub variants: Vec<Variant>,
     pub setups: Vec<Setup>,
+    /// [`scenario_digest`] of each setup, computed once.
+    pub digests: Vec<String>,
     pub runs: Vec<RunSpec>,
 }
 
@@ -311,9 +313,9 @@ pub fn plan_with_replicates(path: &Path, replicates: Option<u32>) -> Result<Plan
         };
         setups.push(setup);
     }
+    let digests: Vec<String> = setups.iter().map(scenario_digest).collect();
     let mut runs = Vec::new();
-    for (variant, setup) in setups.iter().enumerate() {
-        let base = scenario_digest(setup);
+    for (variant, base) in digests.iter().enumerate() {
         for replicate in 0..file.replicates {
             let mut h = blake3::Hasher::new();
             h.update(base.as_bytes());
@@ -326,12 +328,9 @@ pub fn plan_with_replicates(path: &Path, replicates: Option<u32>) -> Result<Plan
             });
         }
     }
+    let mut first_with: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, a) in variants.iter().enumerate() {
-        if let Some(b) = variants[..i]
-            .iter()
-            .zip(&setups)
-            .position(|(_, s)| scenario_digest(s) == scenario_digest(&setups[i]))
-        {
+        if let Some(&b) = first_with.get(digests[i].as_str()) {
             return Err(invalid(
                 path,
                 "scenarios",
@@ -342,12 +341,14 @@ pub fn plan_with_replicates(path: &Path, replicates: Option<u32>) -> Result<Plan
                 None,
             ));
         }
+        first_with.insert(&digests[i], i);
     }
     Ok(Plan {
         file,
         path: path.to_path_buf(),
         variants,
         setups,
+        digests,
         runs,
     })
 }

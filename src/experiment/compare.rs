@@ -9,9 +9,9 @@ use std::path::Path;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::batch::Plan;
-use super::{describe, target_triple};
 use crate::output::OutputError;
 use crate::output::manifest::git_revision;
+use crate::output::manifest::{InputFile, target};
 use crate::stats::summarize;
 
 /// A metric's values, one per replicate, in replicate order.
@@ -206,19 +206,19 @@ pub fn write_tables(
 
     let mut outputs = Vec::new();
     for name in ["summary.csv", "comparison.csv", "pit_counts.csv"] {
-        outputs.push(describe(&dir.join(name), name)?);
+        outputs.push(InputFile::of(&dir.join(name), name.to_string())?);
     }
     let manifest = serde_json::json!({
         "hjemsim_version": env!("CARGO_PKG_VERSION"),
         "git_revision": git_revision(),
-        "target": target_triple(),
+        "target": target(),
         "batch": plan.file,
-        "batch_file": describe(&plan.path, &plan.path.display().to_string())?,
-        "scenarios": plan.variants.iter().zip(&plan.setups).map(|(v, s)| serde_json::json!({
+        "batch_file": InputFile::of(&plan.path, plan.path.display().to_string())?,
+        "scenarios": plan.variants.iter().zip(&plan.digests).map(|(v, digest)| serde_json::json!({
             "label": v.label,
             "file": v.path.display().to_string(),
             "sets": v.sets,
-            "digest": super::batch::scenario_digest(s),
+            "digest": digest,
         })).collect::<Vec<_>>(),
         "runs": plan.runs.iter().map(|r| serde_json::json!({
             "id": r.id,

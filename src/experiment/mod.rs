@@ -26,8 +26,8 @@ use crate::commands::Progress;
 use crate::engine::{ReplicateResult, run_replicate};
 use crate::error::Error;
 use crate::metrics::{MonthCounts, replicate_summary};
-use crate::output::manifest::{git_revision, target};
-use crate::output::{OutputError, digest_file, scaled};
+use crate::output::manifest::git_revision;
+use crate::output::{OutputError, scaled};
 use batch::{Plan, RunSpec, plan};
 
 /// Set by the command line on Ctrl-C: the batch finishes the runs under way, writes nothing
@@ -189,15 +189,11 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
-        .map_err(|e| Error::Threads {
-            threads: opts.threads,
-            message: e.to_string(),
-        })?;
+    let pool = crate::commands::thread_pool(opts.threads)?;
     let threads = pool.current_num_threads();
-    let (mut executed, mut reused, mut mine);
+    // --precision adds replicates in steps of the file's own count.
+    let step = plan.file.replicates;
+    let mut mine;
     let mut half_width = None;
     let mut first_pass = true;
     let mut total_executed = 0;
@@ -214,9 +210,8 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
             .into_iter()
             .filter(|r| !(skip_done && is_complete(&runs_dir, &plan, r)))
             .collect();
-        executed = todo.len();
-        total_executed += executed;
-        reused = mine - executed;
+        total_executed += todo.len();
+        let reused = mine - todo.len();
         run_all(&pool, &plan, &runs_dir, &todo, opts.progress, mine, reused)?;
         first_pass = false;
         let Some(p) = &opts.precision else { break };
@@ -232,7 +227,6 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
         if widest <= p.half_width || now >= p.max_replicates {
             break;
         }
-        let step = plan_replicates(&opts.batch)?;
         plan = batch::plan_with_replicates(&opts.batch, Some((now + step).min(p.max_replicates)))?;
     }
     let wall_seconds = started.elapsed().as_secs_f64();
@@ -257,11 +251,6 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
         reused: mine - total_executed,
         wall_seconds,
     })
-}
-
-/// The replicates the batch file itself asks for (the step of `--precision`).
-fn plan_replicates(path: &Path) -> Result<u32, Error> {
-    Ok(batch::read_batch(path)?.replicates)
 }
 
 /// Runs `todo` in waves as wide as the pool: at most that many models in memory at once.
@@ -302,17 +291,4 @@ fn run_all(
     })?;
     bar.finish_and_clear();
     Ok(())
-}
-
-/// Digest of a finished table, for the manifest.
-pub(crate) fn describe(path: &Path, name: &str) -> Result<serde_json::Value, OutputError> {
-    Ok(serde_json::json!({
-        "path": name,
-        "blake3": digest_file(path)?,
-        "bytes": fs::metadata(path).map_err(io(format!("reading {}", path.display())))?.len(),
-    }))
-}
-
-pub(crate) fn target_triple() -> &'static str {
-    target()
 }

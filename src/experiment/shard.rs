@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::batch::{Plan, plan, scenario_digest};
+use super::batch::{Plan, plan};
 use crate::error::Error;
 use crate::output::OutputError;
 use crate::output::manifest::git_revision;
@@ -95,8 +95,8 @@ struct ShardManifest {
 
 fn plan_digest(plan: &Plan) -> String {
     let mut h = blake3::Hasher::new();
-    for s in &plan.setups {
-        h.update(scenario_digest(s).as_bytes());
+    for d in &plan.digests {
+        h.update(d.as_bytes());
     }
     for r in &plan.runs {
         h.update(r.id.as_bytes());

@@ -18,7 +18,7 @@ pub fn self_exit_probability(people: &People, i: usize, month: i32, params: &Par
     let (home, street) = super::network::tie_counts(people, i);
     let net = &params.network;
     let mut ties = net.home_tie_exit_hr.powi(home.min(5) as i32);
-    if street > 0 && street >= home {
+    if super::network::is_street_heavy(home, street) {
         ties *= net.street_heavy_exit_hr;
     }
     let p = params.self_exit[people.latent_type[i] as usize]

@@ -73,10 +73,15 @@ pub fn tie_counts(people: &People, i: usize) -> (u32, u32) {
     (home, street)
 }
 
-/// More street ties than home-based ones.
+/// A street-heavy network: some street ties, and at least as many as home-based ones.
+pub fn is_street_heavy(home: u32, street: u32) -> bool {
+    street > 0 && street >= home
+}
+
+/// Whether a person's network is street-heavy.
 pub fn street_heavy(people: &People, i: usize) -> bool {
     let (home, street) = tie_counts(people, i);
-    street > 0 && street >= home
+    is_street_heavy(home, street)
 }
 
 /// Whether tie slot `s` of row `i` is someone with a home right now.

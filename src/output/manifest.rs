@@ -33,6 +33,20 @@ pub struct InputFile {
     pub bytes: u64,
 }
 
+impl InputFile {
+    /// Digest and size of the file at `path`, recorded under the name `shown`.
+    pub fn of(path: &std::path::Path, shown: String) -> Result<InputFile, super::OutputError> {
+        let bytes = std::fs::metadata(path)
+            .map_err(|e| super::OutputError::new(format!("reading {}", path.display()), e))?
+            .len();
+        Ok(InputFile {
+            path: shown,
+            blake3: super::digest_file(path)?,
+            bytes,
+        })
+    }
+}
+
 #[derive(Serialize)]
 pub struct Runtime {
     pub threads: usize,
