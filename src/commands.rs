@@ -57,7 +57,7 @@ pub fn prepare(path: &Path, sets: &[String]) -> Result<(Resolved, Setup), Error>
                 .unwrap_or_default(),
             line: 0,
             column: 0,
-            key: format!("budget.items[{}].municipalities", e.item),
+            key: e.key.clone(),
             message: format!(
                 "unknown municipality `{}`; allowed: names in {}",
                 e.name,

@@ -323,6 +323,7 @@ pub(crate) fn bare_params() -> PopulationParams {
         external_tie_share: 0.0,
         mortality_monthly: 0.0,
         mortality_homeless_monthly: 0.0,
+        youth_index: 1.0,
     }
 }
 
@@ -351,6 +352,7 @@ mod tests {
             external_tie_share: 0.5,
             mortality_monthly: 0.00004,
             mortality_homeless_monthly: 0.0007,
+            youth_index: 1.0,
         }
     }
 

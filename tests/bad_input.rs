@@ -221,3 +221,72 @@ fn usage_errors_exit_2() {
     assert_eq!(hjemsim(&["run"]).status.code(), Some(2));
     assert_eq!(hjemsim(&["frobnicate"]).status.code(), Some(2));
 }
+
+/// A dated change, overlaid on the baseline (which simulates from 2010-01).
+fn change(body: &str) -> String {
+    overlay(&format!("\n[changes.c]\n{body}\n"))
+}
+
+#[test]
+fn dated_changes_are_checked_key_month_order_and_value() {
+    let base = baseline_text();
+    let cases: [(&str, &[&str]); 9] = [
+        (
+            "key = \"entry.hr_care\"\npoints = [{ month = \"2016-01\", value = 3 }, { month = \"2015-01\", value = 4 }]",
+            &[
+                "changes.c.points[1].month",
+                "not after the previous point 2016-01",
+                "increasing order",
+            ],
+        ),
+        (
+            "key = \"entry.hr_care\"\npoints = [{ month = \"2009-12\", value = 3 }]",
+            &[
+                "changes.c.points[0].month",
+                "before the first simulated month 2010-01",
+            ],
+        ),
+        (
+            "key = \"entry.hr_car\"\npoints = [{ month = \"2016-01\", value = 3 }]",
+            &["changes.c.key", "not a key of this scenario"],
+        ),
+        (
+            "key = \"run.scale\"\npoints = [{ month = \"2016-01\", value = 0.5 }]",
+            &["changes.c.key", "cannot change over time"],
+        ),
+        (
+            "key = \"support.offer_to\"\npoints = [{ month = \"2016-01\", value = 1 }]",
+            &["changes.c.key", "not a number"],
+        ),
+        (
+            "key = \"allocation.offer_acceptance\"\npoints = [{ month = \"2016-01\", value = 1.5 }]",
+            &[
+                "changes.c.points[0].value",
+                "allocation.offer_acceptance",
+                "allowed: 0 to 1",
+            ],
+        ),
+        (
+            "key = \"allocation.move_in_lag_months\"\npoints = [{ month = \"2016-01\", value = 1.5 }]",
+            &["changes.c.points[0].value", "whole number"],
+        ),
+        (
+            "key = \"entry.hr_care\"\npoints = [{ month = \"2016-13\", value = 3 }]",
+            &["changes.c.points[0].month", "not a month"],
+        ),
+        (
+            "key = \"entry.hr_care\"\nmunicipalities = [\"Atlantis\"]\npoints = [{ month = \"2016-01\", value = 3 }]",
+            &[
+                "changes.c.municipalities",
+                "unknown municipality `Atlantis`",
+            ],
+        ),
+    ];
+    for (body, expected) in cases {
+        rejected(
+            &[("policy.toml", &change(body)), ("base.toml", &base)],
+            &[],
+            expected,
+        );
+    }
+}

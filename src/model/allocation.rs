@@ -188,7 +188,7 @@ pub fn draw_slots(
             let slots = Binomial::new(vacant, rule.youth_slot_share)
                 .expect("validated shares")
                 .sample(&mut rng);
-            (slots as u32).min(stock[s] - occupied[s])
+            (slots as u32).min(stock[s].saturating_sub(occupied[s]))
         })
         .collect()
 }

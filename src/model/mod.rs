@@ -61,17 +61,14 @@ pub enum Outcome {
     MoveIn,
 }
 
-/// Static inputs of a run: the prepared parameters and the municipalities with their scaled
-/// sizes, stocks and beds. Built once, shared by every replicate.
+/// What the scenario's levers come to in one stretch of months for one group of
+/// municipalities: prepared parameters and, per municipality, scaled stocks, beds, support slots,
+/// programme places and budget spending. Without dated changes a run has one.
 #[derive(Clone, Debug)]
-pub struct Setup {
-    pub scenario: Scenario,
+pub struct Levers {
     pub params: Params,
-    pub municipalities: Vec<Municipality>,
-    /// Agents at the start, per municipality.
-    pub initial_people: Vec<u32>,
-    /// Mean 18-year-old entrants per month (agents), per municipality.
-    pub entrants_mean: Vec<f64>,
+    /// Who young people are when they appear (drawn from the seed alone).
+    pub population: crate::scenario::PopulationParams,
     pub shelter_beds: Vec<u32>,
     /// Units per municipality and segment.
     pub stock: Vec<Vec<u32>>,
@@ -82,6 +79,29 @@ pub struct Setup {
     /// What the budget pays each month per municipality (agent units), DKK.
     pub budget_month_dkk: Vec<u64>,
     /// What the budget bought, nationally (before scaling).
+    pub purchases: Vec<Purchase>,
+}
+
+/// Static inputs of a run: the prepared levers of every stretch of months between dated
+/// changes, and the municipalities with their scaled populations. Built once, shared by every
+/// replicate.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    pub scenario: Scenario,
+    /// The parameters in force in the first simulated month (and throughout, without dated
+    /// changes); its calendar fields hold for the whole run.
+    pub params: Params,
+    pub municipalities: Vec<Municipality>,
+    /// Agents at the start, per municipality.
+    pub initial_people: Vec<u32>,
+    /// Mean 18-year-old entrants (agents) per simulated month and municipality.
+    pub entrants_mean: Vec<Vec<f64>>,
+    /// Distinct levers; `epochs` says which applies where and when.
+    pub levers: Vec<Levers>,
+    /// From which month (in order, the first is the first simulated month), which levers each
+    /// municipality has.
+    pub epochs: Vec<(Month, Vec<u32>)>,
+    /// What the budget bought in the first simulated month (see [`Levers::purchases`]).
     pub purchases: Vec<Purchase>,
 }
 
@@ -103,13 +123,12 @@ impl Purchase {
     }
 }
 
-/// A budget item that names a municipality the data table does not have.
+/// A scenario that names a municipality the data table does not have.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "key `budget.items[{item}].municipalities`: unknown municipality `{name}`; allowed: names in the municipality table"
-)]
+#[error("key `{key}`: unknown municipality `{name}`; allowed: names in the municipality table")]
 pub struct UnknownMunicipality {
-    pub item: usize,
+    /// The scenario key that names it, e.g. `budget.items[0].municipalities`.
+    pub key: String,
     pub name: String,
 }
 
@@ -118,7 +137,128 @@ impl Setup {
         scenario: Scenario,
         municipalities: Vec<Municipality>,
     ) -> Result<Setup, UnknownMunicipality> {
-        let params = Params::new(&scenario);
+        use crate::scenario::timeline::Timeline;
+        let known = |key: String, names: &[String]| -> Result<(), UnknownMunicipality> {
+            match names
+                .iter()
+                .find(|n| !municipalities.iter().any(|m| &m.name == *n))
+            {
+                Some(name) => Err(UnknownMunicipality {
+                    key,
+                    name: name.clone(),
+                }),
+                None => Ok(()),
+            }
+        };
+        for (i, item) in scenario.budget.items.iter().enumerate() {
+            known(
+                format!("budget.items[{i}].municipalities"),
+                &item.municipalities,
+            )?;
+        }
+        for (name, change) in &scenario.changes {
+            known(
+                format!("changes.{name}.municipalities"),
+                &change.municipalities,
+            )?;
+        }
+
+        let timeline = Timeline::new(&scenario);
+        let base_params = Params::new(&scenario);
+        let (first, end) = (base_params.first_month, base_params.end);
+        // Municipalities that the same changes apply to share their levers.
+        let mut signatures: Vec<Vec<usize>> = Vec::new();
+        let group_of: Vec<usize> = municipalities
+            .iter()
+            .map(|m| {
+                let sig = timeline.signature(&m.name);
+                match signatures.iter().position(|s| *s == sig) {
+                    Some(g) => g,
+                    None => {
+                        signatures.push(sig);
+                        signatures.len() - 1
+                    }
+                }
+            })
+            .collect();
+        let mut levers = Vec::new();
+        let mut epochs = Vec::new();
+        for month in timeline.breakpoints(first, end) {
+            let mut of_group = Vec::with_capacity(signatures.len());
+            for sig in &signatures {
+                let at = timeline.scenario_at(month, sig);
+                of_group.push(levers.len() as u32);
+                levers.push(Levers::new(&at, &municipalities));
+            }
+            epochs.push((month, group_of.iter().map(|&g| of_group[g]).collect()));
+        }
+
+        // The population follows `population.youth_index`: the first month starts with that
+        // share of the table, and each month's entrants replace those who turn 30 (the entrants
+        // of 144 months before, or an even share of the first month's population) plus the
+        // growth of the index over the month. Deaths are not replaced (0.004 % a month).
+        let scale = scenario.run.scale;
+        let months = base_params.months() as usize;
+        let index_at = |m: usize, month: Month| {
+            let sig = &signatures[group_of[m]];
+            timeline
+                .value_at("population.youth_index", month, sig)
+                .unwrap_or(scenario.population.youth_index)
+        };
+        let base_youth: Vec<u64> = municipalities
+            .iter()
+            .map(|m| m.population_18_29 as u64)
+            .collect();
+        let national_start: f64 = (0..municipalities.len())
+            .map(|m| base_youth[m] as f64 * index_at(m, first))
+            .sum();
+        let weights: Vec<u64> = (0..municipalities.len())
+            .map(|m| (base_youth[m] as f64 * index_at(m, first)).round() as u64)
+            .collect();
+        let initial: Vec<u32> = apportion((national_start * scale).round() as u64, &weights)
+            .into_iter()
+            .map(|x| x as u32)
+            .collect();
+        let mut entrants_mean = vec![vec![0.0; municipalities.len()]; months];
+        for m in 0..municipalities.len() {
+            let size =
+                |t: usize| base_youth[m] as f64 * scale * index_at(m, first.offset(t as i32));
+            for t in 0..months {
+                let replacing = if t >= 144 {
+                    entrants_mean[t - 144][m]
+                } else {
+                    initial[m] as f64 / 144.0
+                };
+                let growth = size(t + 1) - size(t);
+                entrants_mean[t][m] = (replacing + growth).max(0.0);
+            }
+        }
+
+        let purchases = levers[0].purchases.clone();
+        Ok(Setup {
+            params: base_params,
+            scenario,
+            municipalities,
+            initial_people: initial,
+            entrants_mean,
+            levers,
+            epochs,
+            purchases,
+        })
+    }
+
+    /// The levers of a municipality in a month.
+    #[inline]
+    pub fn levers_at(&self, municipality: usize, month: Month) -> &Levers {
+        let e = self.epochs.partition_point(|(m, _)| *m <= month).max(1) - 1;
+        &self.levers[self.epochs[e].1[municipality] as usize]
+    }
+}
+
+impl Levers {
+    /// Prepares one scenario (as in force in some months) for all municipalities.
+    fn new(scenario: &Scenario, municipalities: &[Municipality]) -> Levers {
+        let params = Params::new(scenario);
         let scale = scenario.run.scale;
         let scaled = |x: f64| (x * scale).round() as u64;
         let youth: Vec<u64> = municipalities
@@ -130,13 +270,6 @@ impl Setup {
             .iter()
             .map(|m| m.student_homes as u64)
             .collect();
-        let national_youth: u64 = youth.iter().sum();
-        let initial: Vec<u32> = apportion(scaled(national_youth as f64), &youth)
-            .into_iter()
-            .map(|x| x as u32)
-            .collect();
-        // A stationary population: each month one 144th of the 18-29 population turns 18.
-        let entrants_mean = initial.iter().map(|&n| n as f64 / 144.0).collect();
         let shelter_beds = apportion(
             scaled(scenario.sleeping.youth_shelter_beds_national as f64),
             &population,
@@ -181,7 +314,7 @@ impl Setup {
         // The budget buys capacity; what it buys is paid whether used or not.
         let mut budget_month_dkk = vec![0u64; municipalities.len()];
         let mut purchases = Vec::new();
-        for (item_index, item) in scenario.budget.items.iter().enumerate() {
+        for item in &scenario.budget.items {
             use crate::scenario::Lever;
             let costs = &scenario.costs;
             let unit_cost: u64 = match item.lever {
@@ -207,18 +340,11 @@ impl Setup {
                 quantity,
                 unit_cost_per_year: unit_cost,
             });
-            // Who gets it: the named municipalities, by their young population.
+            // Who gets it: the named municipalities (checked in `Setup::new`), by their young
+            // population.
             let mut weights = youth.clone();
             if !item.municipalities.is_empty() {
-                for name in &item.municipalities {
-                    if !municipalities.iter().any(|m| &m.name == name) {
-                        return Err(UnknownMunicipality {
-                            item: item_index,
-                            name: name.clone(),
-                        });
-                    }
-                }
-                for (w, m) in weights.iter_mut().zip(&municipalities) {
+                for (w, m) in weights.iter_mut().zip(municipalities) {
                     if !item.municipalities.contains(&m.name) {
                         *w = 0;
                     }
@@ -259,20 +385,16 @@ impl Setup {
                 }
             }
         }
-
-        Ok(Setup {
-            scenario,
+        Levers {
             params,
+            population: scenario.population.clone(),
+            shelter_beds,
+            stock,
+            support_capacity,
             places,
             budget_month_dkk,
             purchases,
-            support_capacity,
-            municipalities,
-            initial_people: initial,
-            entrants_mean,
-            shelter_beds,
-            stock,
-        })
+        }
     }
 }
 
@@ -294,8 +416,11 @@ pub struct MunicipalityState {
     /// People present.
     pub live: u64,
     pub next_serial: u32,
+    /// Mean 18-year-old entrants this month.
     pub entrants_mean: f64,
     pub shelter_beds: u32,
+    /// Shelter beds in use at the end of last month.
+    pub shelter_used: u32,
     pub stock: Vec<u32>,
     pub occupied: Vec<u32>,
     /// Serial number of row 0 (rows are in serial order, so `row = serial - base_serial`).
@@ -320,30 +445,27 @@ pub struct MunicipalityState {
 impl MunicipalityState {
     pub fn new(setup: &Setup, index: usize, key: ReplicateKey) -> MunicipalityState {
         let count = setup.initial_people[index];
-        let people = initial_people(
-            key,
-            index as u32,
-            count,
-            setup.params.first_month,
-            &setup.scenario.population,
-        );
+        let first = setup.params.first_month;
+        let levers = setup.levers_at(index, first);
+        let people = initial_people(key, index as u32, count, first, &levers.population);
         MunicipalityState {
             index: index as u32,
             live: people.len() as u64,
             people,
             first_live: 0,
             next_serial: count,
-            entrants_mean: setup.entrants_mean[index],
-            shelter_beds: setup.shelter_beds[index],
-            occupied: vec![0; setup.stock[index].len()],
-            stock: setup.stock[index].clone(),
+            entrants_mean: setup.entrants_mean[0][index],
+            shelter_beds: levers.shelter_beds[index],
+            shelter_used: 0,
+            occupied: vec![0; levers.stock[index].len()],
+            stock: levers.stock[index].clone(),
             base_serial: 0,
             caseload: [0; 3],
-            capacity: setup.support_capacity[index],
+            capacity: levers.support_capacity[index],
             waiting: VecDeque::new(),
-            places: setup.places[index],
+            places: levers.places[index],
             participants: Default::default(),
-            budget_month_dkk: setup.budget_month_dkk[index],
+            budget_month_dkk: levers.budget_month_dkk[index],
             homeless_rows: Vec::new(),
             queue: Vec::new(),
             needs: Vec::new(),
@@ -410,8 +532,28 @@ impl MunicipalityState {
     }
 
     /// One month of this municipality.
+    /// Takes on the levers in force this month. A capacity that a dated change lowers shrinks
+    /// only as it is freed: tenants keep their homes, clients their support, participants their
+    /// places and shelter guests their beds, so no capacity is ever exceeded.
+    fn apply_levers(&mut self, setup: &Setup, levers: &Levers, month: Month) {
+        let i = self.index as usize;
+        self.entrants_mean =
+            setup.entrants_mean[(month.0 - setup.params.first_month.0) as usize][i];
+        self.shelter_beds = levers.shelter_beds[i].max(self.shelter_used);
+        for (s, stock) in self.stock.iter_mut().enumerate() {
+            *stock = levers.stock[i][s].max(self.occupied[s]);
+        }
+        for k in 0..3 {
+            self.capacity[k] = levers.support_capacity[i][k].max(self.caseload[k]);
+            self.places[k] = levers.places[i][k].max(self.participants[k].len() as u32);
+        }
+        self.budget_month_dkk = levers.budget_month_dkk[i];
+    }
+
     pub fn step(&mut self, setup: &Setup, key: ReplicateKey, month: Month) -> MonthCounts {
-        let params = &setup.params;
+        let levers = setup.levers_at(self.index as usize, month);
+        self.apply_levers(setup, levers, month);
+        let params = &levers.params;
         let m = month.0;
         let draws = key.month(m);
         let mut c = MonthCounts {
@@ -420,7 +562,7 @@ impl MunicipalityState {
         };
 
         // 1. Demography.
-        c.entries_18 = demography::enter_18_year_olds(self, key, month, &setup.scenario.population);
+        c.entries_18 = demography::enter_18_year_olds(self, key, month, &levers.population);
         self.live += c.entries_18;
 
         // 2. The people pass.
@@ -533,7 +675,7 @@ impl MunicipalityState {
         // 3. Programme places that end free up; municipal allocation; support slots for those
         //    waiting.
         self.end_programmes(m);
-        self.allocate(setup, key, month, draws, &rows, &mut c);
+        self.allocate(params, key, month, draws, &rows, &mut c);
         self.admit_waiting(m, params, &mut c);
 
         // 4. Where the homeless sleep.
@@ -618,6 +760,7 @@ impl MunicipalityState {
         self.homeless_rows = rows;
         c.population_end = self.live;
         c.shelter_beds = self.shelter_beds as u64;
+        self.shelter_used = c.shelter as u32;
         c.stock_units = self.stock.iter().map(|&x| x as u64).sum();
         c.occupied_units = self.occupied.iter().map(|&x| x as u64).sum();
         c.support_waiting = self.waiting.len() as u64;
@@ -638,14 +781,13 @@ impl MunicipalityState {
 
     fn allocate(
         &mut self,
-        setup: &Setup,
+        params: &Params,
         key: ReplicateKey,
         month: Month,
         draws: crate::rng::PersonDraws,
         rows: &[u32],
         c: &mut MonthCounts,
     ) {
-        let params = &setup.params;
         let m = month.0;
         let slots = allocation::draw_slots(key, self.index, m, params, &self.stock, &self.occupied);
         c.vacancies = slots.iter().map(|&x| x as u64).sum();

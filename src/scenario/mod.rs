@@ -2,6 +2,7 @@
 //! file:line:col diagnostics ([`load`]), and range checks ([`validate`]).
 
 pub mod load;
+pub mod timeline;
 pub mod types;
 pub mod validate;
 

@@ -39,6 +39,50 @@ pub struct Scenario {
     /// A virtual trial instead of the population run (see `scenarios/trials/`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial: Option<TrialParams>,
+    /// Dated changes: scenario keys that follow a dated series, nationally or in named
+    /// municipalities, by name (a table, so that an overlay adds or replaces one change without
+    /// restating the others). See [`crate::scenario::timeline`].
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub changes: std::collections::BTreeMap<String, Change>,
+}
+
+/// How a dated series fills the months between its points.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Interpolation {
+    /// The value of the latest point applies until the next point.
+    #[default]
+    Step,
+    /// Straight lines between points (integer keys are rounded to the nearest whole number).
+    Linear,
+}
+
+/// One scenario key following a dated series. Before its first point the key keeps the value
+/// the rest of the scenario gives it; after its last point it keeps the last value.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    /// A numeric scenario key as `--set` writes it, e.g. `entry.at_risk_onset_monthly`,
+    /// `housing.segments.almene_cheap.national_stock` or `exits.type_exit_monthly[2]`.
+    pub key: String,
+    #[serde(default)]
+    pub interpolation: Interpolation,
+    /// Municipalities the change applies to (by name); all when empty. A national quantity
+    /// (a stock, beds, workers) changed for named municipalities gives each of them its
+    /// apportioned share of the new national value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub municipalities: Vec<String>,
+    /// The series, months in increasing order.
+    pub points: Vec<ChangePoint>,
+}
+
+/// One point of a dated series.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePoint {
+    /// `YYYY-MM`: the first month the value applies.
+    pub month: String,
+    pub value: f64,
 }
 
 /// Time, replicates, seed and scale.
@@ -101,6 +145,11 @@ pub struct PopulationParams {
     pub mortality_monthly: f64,
     /// Monthly death probability while homeless.
     pub mortality_homeless_monthly: f64,
+    /// Residents aged 18-29 relative to the municipality table (1 = the table's count). A dated
+    /// series of it makes the population follow the cohorts: the first simulated month starts
+    /// with this share of the table, and 18-year-olds enter so that the population follows the
+    /// series (see `model::demography`).
+    pub youth_index: f64,
 }
 
 /// Risk onset and entry into homelessness (domain-anchors §7.4A).

@@ -149,6 +149,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         6.0,
     );
     c.share("population.external_tie_share", p.external_tie_share);
+    c.range("population.youth_index", p.youth_index, 0.1, 5.0);
     c.prob("population.mortality_monthly", p.mortality_monthly);
     c.prob(
         "population.mortality_homeless_monthly",
@@ -533,6 +534,11 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             0,
             1_000_000,
         );
+    }
+
+    let first_month = start.map(|m| m.offset(-(s.run.burn_in_months as i32)));
+    for (key, message) in super::timeline::problems(s, first_month) {
+        c.fail(key, message);
     }
 
     c.problems
