@@ -115,3 +115,58 @@ fn bought_units_and_places_are_used() {
     let jobs = run(&small("tracks/jobs-education.toml"));
     assert!(jobs.ips_participants > 0);
 }
+
+/// IPS places of one reach, with nobody ever accepting a housing offer (so nobody is rehoused).
+fn ips_reaching(reach: &str) -> hjemsim::metrics::MonthCounts {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("reach.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "extends = {:?}\nname = \"reach\"\n[allocation]\noffer_acceptance = 0.0\n\
+             [budget]\nannual_dkk = 50000000\n\
+             [[budget.items]]\nlever = \"places\"\ntarget = \"ips\"\nreach = \"{reach}\"\nshare = 1.0\n",
+            scenario("baseline.toml").to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let sets = [
+        "run.scale=0.05".to_string(),
+        "run.start=2015-01".to_string(),
+        "run.end=2016-12".to_string(),
+        "run.burn_in_months=12".to_string(),
+    ];
+    let setup = prepare(&path, &sets).unwrap().1;
+    let mut model = Model::new(&setup, 5, 0);
+    let mut totals = hjemsim::metrics::MonthCounts::default();
+    while model.month <= setup.params.end {
+        for c in model.step() {
+            hjemsim::metrics::check_books(&c).unwrap();
+            totals.add(&c);
+        }
+        // Places are never exceeded, and every participant holds the programme's bit.
+        for m in &model.municipalities {
+            for q in 0..hjemsim::model::POOLS {
+                assert!(m.participants[q].len() as u32 <= m.places[q]);
+                for &(id, _) in &m.participants[q] {
+                    let i = m.row_of(id).expect("a participant is present");
+                    assert_ne!(m.people.programmes[i], 0);
+                }
+            }
+        }
+    }
+    assert_eq!(totals.exits_allocation, 0);
+    totals
+}
+
+#[test]
+fn programme_places_reach_the_group_they_are_bought_for() {
+    // Places for the rehoused stay empty when nobody is rehoused ...
+    assert_eq!(ips_reaching("rehoused").programme_joins, 0);
+    // ... while places for the homeless, people at risk and care leavers fill.
+    for reach in ["homeless", "at_risk", "care_leavers"] {
+        let t = ips_reaching(reach);
+        assert!(t.programme_joins > 0, "{reach}: nobody joined");
+        assert!(t.ips_participants > 0, "{reach}: no participants");
+    }
+}

@@ -50,6 +50,8 @@ mod tests {
             study_job_switch_monthly: 0.015,
             homeless_neet_exit_monthly: 0.02,
             homeless_active_loss_monthly: 0.04,
+            active_loss_hr: 1.0,
+            active_exit_hr: 1.0,
         };
         let p = probabilities(&a)[0];
         let out_of_neet = p[0][0] + p[0][1];

@@ -21,6 +21,15 @@ pub fn self_exit_probability(people: &People, i: usize, month: i32, params: &Par
     if super::network::is_street_heavy(home, street) {
         ties *= net.street_heavy_exit_hr;
     }
+    // Psychiatric illness and substance use lengthen spells; a study place or a wage shortens
+    // them (the pathways of the health and the jobs & education tracks).
+    let t = people.traits[i];
+    if t & (crate::population::traits::PSYCHIATRIC | crate::population::traits::SUBSTANCE) != 0 {
+        ties *= params.needs_exit_hr;
+    }
+    if people.activity[i] != crate::population::Activity::Neet as u8 {
+        ties *= params.active_exit_hr;
+    }
     let p = params.self_exit[people.latent_type[i] as usize]
         * params.place_modifier[place]
         * params.frailty_per_year.powf(years)

@@ -74,12 +74,21 @@ pub struct Levers {
     pub stock: Vec<Vec<u32>>,
     /// Support client slots per municipality: CTI, ICM, ACT.
     pub support_capacity: Vec<[u32; 3]>,
-    /// Programme places per municipality: IPS, community, treatment.
-    pub places: Vec<[u32; 3]>,
+    /// Programme places per municipality, by pool ([`pool`]: programme x reach).
+    pub places: Vec<[u32; POOLS]>,
     /// What the budget pays each month per municipality (agent units), DKK.
     pub budget_month_dkk: Vec<u64>,
     /// What the budget bought, nationally (before scaling).
     pub purchases: Vec<Purchase>,
+}
+
+/// Programme place pools: IPS, community, treatment, each for every [`Reach`].
+pub const POOLS: usize = 3 * 4;
+
+/// The pool of a programme (0 IPS, 1 community, 2 treatment) for a reach.
+#[inline]
+pub fn pool(programme: usize, reach: crate::scenario::Reach) -> usize {
+    programme * 4 + reach as usize
 }
 
 /// Static inputs of a run: the prepared levers of every stretch of months between dated
@@ -300,14 +309,14 @@ impl Levers {
                 capacity[method] = n as u32;
             }
         }
-        let mut places = vec![[0u32; 3]; municipalities.len()];
+        let mut places = vec![[0u32; POOLS]; municipalities.len()];
         let base = &scenario.programmes.places_national;
         for (p, n) in [base.ips, base.community, base.treatment]
             .into_iter()
             .enumerate()
         {
             for (m, q) in apportion(scaled(n as f64), &youth).into_iter().enumerate() {
-                places[m][p] = q as u32;
+                places[m][pool(p, crate::scenario::Reach::Rehoused)] = q as u32;
             }
         }
 
@@ -380,7 +389,7 @@ impl Levers {
                             "community" => 1,
                             _ => 2,
                         };
-                        places[m][p] += added;
+                        places[m][pool(p, item.reach)] += added;
                     }
                 }
             }
@@ -430,9 +439,9 @@ pub struct MunicipalityState {
     pub capacity: [u32; 3],
     /// Ids of rehoused people waiting for a support slot, longest wait first.
     pub waiting: VecDeque<u32>,
-    /// Programme places (IPS, community, treatment) and participants as (id, last month).
-    pub places: [u32; 3],
-    pub participants: [Vec<(u32, i32)>; 3],
+    /// Programme places by pool ([`pool`]) and their participants as (id, last month).
+    pub places: [u32; POOLS],
+    pub participants: [Vec<(u32, i32)>; POOLS],
     /// What the budget pays this municipality each month, DKK (agent units).
     pub budget_month_dkk: u64,
     // Scratch space, reused every month.
@@ -440,6 +449,8 @@ pub struct MunicipalityState {
     queue: Vec<allocation::Candidate>,
     needs: Vec<(u32, bool)>,
     homeless_ids: Vec<u32>,
+    at_risk_rows: Vec<u32>,
+    care_leaver_rows: Vec<u32>,
 }
 
 impl MunicipalityState {
@@ -470,6 +481,8 @@ impl MunicipalityState {
             queue: Vec::new(),
             needs: Vec::new(),
             homeless_ids: Vec::new(),
+            at_risk_rows: Vec::new(),
+            care_leaver_rows: Vec::new(),
         }
     }
 
@@ -545,6 +558,8 @@ impl MunicipalityState {
         }
         for k in 0..3 {
             self.capacity[k] = levers.support_capacity[i][k].max(self.caseload[k]);
+        }
+        for k in 0..POOLS {
             self.places[k] = levers.places[i][k].max(self.participants[k].len() as u32);
         }
         self.budget_month_dkk = levers.budget_month_dkk[i];
@@ -573,6 +588,18 @@ impl MunicipalityState {
         let mut housed = 0u64;
         let mut by_activity = [0u64; 3];
         let (mut psychiatric, mut substance) = (0u64, 0u64);
+        // Rows for programme places that reach people at risk or care leavers (only collected
+        // when such places exist).
+        use crate::scenario::Reach;
+        let has_places = |s: &Self, r: Reach| (0..3).any(|k| s.places[pool(k, r)] > 0);
+        let (want_at_risk, want_care) = (
+            has_places(self, Reach::AtRisk),
+            has_places(self, Reach::CareLeavers),
+        );
+        let mut at_risk_rows = std::mem::take(&mut self.at_risk_rows);
+        let mut care_leaver_rows = std::mem::take(&mut self.care_leaver_rows);
+        at_risk_rows.clear();
+        care_leaver_rows.clear();
         for i in self.first_live..self.people.len() {
             let state = self.people.housing[i];
             if state == HousingState::Gone {
@@ -655,6 +682,16 @@ impl MunicipalityState {
             psychiatric += (t & traits::PSYCHIATRIC != 0) as u64;
             substance += (t & traits::SUBSTANCE != 0) as u64;
             let state = self.people.housing[i];
+            if want_at_risk && state == HousingState::AtRisk {
+                at_risk_rows.push(i as u32);
+            }
+            if want_care
+                && t & traits::CARE != 0
+                && age < 23 * 12
+                && (state.is_housed() || state == HousingState::AtRisk)
+            {
+                care_leaver_rows.push(i as u32);
+            }
             if state == HousingState::Housed {
                 housed += 1;
             } else if state.is_homeless() {
@@ -675,6 +712,11 @@ impl MunicipalityState {
         // 3. Programme places that end free up; municipal allocation; support slots for those
         //    waiting.
         self.end_programmes(m);
+        self.enrol_reached(Reach::Homeless, &rows, m, params, &mut c);
+        self.enrol_reached(Reach::AtRisk, &at_risk_rows, m, params, &mut c);
+        self.enrol_reached(Reach::CareLeavers, &care_leaver_rows, m, params, &mut c);
+        self.at_risk_rows = at_risk_rows;
+        self.care_leaver_rows = care_leaver_rows;
         self.allocate(params, key, month, draws, &rows, &mut c);
         self.admit_waiting(m, params, &mut c);
 
@@ -771,7 +813,11 @@ impl MunicipalityState {
             c.ips_participants,
             c.community_participants,
             c.treatment_participants,
-        ] = self.participants.each_ref().map(|l| l.len() as u64);
+        ] = [0, 1, 2].map(|p| {
+            (0..4)
+                .map(|r| self.participants[p * 4 + r].len() as u64)
+                .sum()
+        });
         c.budget_spend_dkk = self.budget_month_dkk;
         costs::account(&mut c, params);
 
@@ -829,7 +875,7 @@ impl MunicipalityState {
         self.end_spell(i, month);
         self.people.tenancy[i] = segment + 1;
         c.exits_allocation += 1;
-        self.enrol(i, month, params, c);
+        self.enrol(i, crate::scenario::Reach::Rehoused, month, params, c);
         let p = &mut self.people;
         let method = support::need(
             p.traits[i],
@@ -851,36 +897,90 @@ impl MunicipalityState {
         }
     }
 
-    /// Enrols someone who just moved in into the programmes they qualify for, while places last:
-    /// IPS if NEET, community for everyone, treatment with a psychiatric illness or substance use.
-    fn enrol(&mut self, i: usize, month: i32, params: &Params, c: &mut MonthCounts) {
+    /// Enrols someone into the programmes of `reach` they qualify for and do not already take
+    /// part in, while places last: IPS if NEET, community for everyone with a home, treatment
+    /// with a psychiatric illness or substance use.
+    fn enrol(
+        &mut self,
+        i: usize,
+        reach: crate::scenario::Reach,
+        month: i32,
+        params: &Params,
+        c: &mut MonthCounts,
+    ) {
         use crate::population::{PROGRAMME_COMMUNITY, PROGRAMME_IPS, PROGRAMME_TREATMENT};
         let p = &mut self.people;
         let qualifies = [
             p.activity[i] == Activity::Neet as u8,
-            true,
+            p.housing[i].is_housed() || p.housing[i] == HousingState::OfferPending,
             p.traits[i] & (traits::PSYCHIATRIC | traits::SUBSTANCE) != 0,
         ];
         let bits = [PROGRAMME_IPS, PROGRAMME_COMMUNITY, PROGRAMME_TREATMENT];
         for k in 0..3 {
-            if qualifies[k] && (self.participants[k].len() as u32) < self.places[k] {
+            let q = pool(k, reach);
+            if qualifies[k]
+                && p.programmes[i] & bits[k] == 0
+                && (self.participants[q].len() as u32) < self.places[q]
+            {
                 p.programmes[i] |= bits[k];
-                self.participants[k].push((p.id[i], month + params.programme_months - 1));
+                self.participants[q].push((p.id[i], month + params.programme_months - 1));
                 c.programme_joins += 1;
             }
         }
     }
 
-    /// Ends programme places whose time is up or whose participant lost the home or left.
+    /// Whether any place of `reach` is free.
+    fn has_free_place(&self, reach: crate::scenario::Reach) -> bool {
+        (0..3).any(|k| {
+            let q = pool(k, reach);
+            (self.participants[q].len() as u32) < self.places[q]
+        })
+    }
+
+    /// Fills free places of the reaches that are not filled at move-in, from the rows collected
+    /// in this month's people pass, in row order.
+    fn enrol_reached(
+        &mut self,
+        reach: crate::scenario::Reach,
+        rows: &[u32],
+        month: i32,
+        params: &Params,
+        c: &mut MonthCounts,
+    ) {
+        use crate::scenario::Reach;
+        for &row in rows {
+            if !self.has_free_place(reach) {
+                return;
+            }
+            let i = row as usize;
+            let state = self.people.housing[i];
+            let still = match reach {
+                Reach::Homeless => state.is_homeless(),
+                Reach::AtRisk => state == HousingState::AtRisk,
+                Reach::CareLeavers => state.is_housed() || state == HousingState::AtRisk,
+                Reach::Rehoused => false,
+            };
+            if still {
+                self.enrol(i, reach, month, params, c);
+            }
+        }
+    }
+
+    /// Ends programme places whose time is up or whose participant left; a community place also
+    /// ends when its participant loses the home.
     fn end_programmes(&mut self, month: i32) {
         use crate::population::{PROGRAMME_COMMUNITY, PROGRAMME_IPS, PROGRAMME_TREATMENT};
         let bits = [PROGRAMME_IPS, PROGRAMME_COMMUNITY, PROGRAMME_TREATMENT];
-        for (k, bit) in bits.into_iter().enumerate() {
-            let mut list = std::mem::take(&mut self.participants[k]);
+        for q in 0..POOLS {
+            let bit = bits[q / 4];
+            let mut list = std::mem::take(&mut self.participants[q]);
             list.retain(
                 |&(id, last)| match self.people.row_of(self.base_serial, id) {
                     Some(i) if self.people.programmes[i] & bit != 0 => {
-                        if last < month || !self.people.housing[i].is_housed() {
+                        let state = self.people.housing[i];
+                        let lost_home = bit == PROGRAMME_COMMUNITY
+                            && !(state.is_housed() || state == HousingState::OfferPending);
+                        if last < month || state == HousingState::Gone || lost_home {
                             self.people.programmes[i] &= !bit;
                             false
                         } else {
@@ -890,7 +990,7 @@ impl MunicipalityState {
                     _ => false,
                 },
             );
-            self.participants[k] = list;
+            self.participants[q] = list;
         }
     }
 

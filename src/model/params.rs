@@ -104,6 +104,12 @@ pub struct Params {
     /// Exit multipliers: sofa, shelter, street.
     pub place_modifier: [f64; 3],
     pub frailty_per_year: f64,
+    /// Self-exit hazard ratios: with a psychiatric illness or substance use; in education or a
+    /// job.
+    pub needs_exit_hr: f64,
+    pub active_exit_hr: f64,
+    /// Hazard ratio on losing an allocated home while in education or a job.
+    pub active_loss_hr: f64,
     pub return_window: i32,
     pub host_episode_end: f64,
     pub shelter_acceptance: f64,
@@ -212,6 +218,9 @@ impl Params {
             self_exit: x.type_exit_monthly.map(|v| v * x.self_resolved_share),
             place_modifier: x.place_modifier,
             frailty_per_year: x.frailty_per_year,
+            needs_exit_hr: x.needs_exit_hr,
+            active_exit_hr: s.activity.active_exit_hr,
+            active_loss_hr: s.activity.active_loss_hr,
             return_window: x.return_window_months as i32,
             host_episode_end: sl.host_episode_end_monthly,
             shelter_acceptance: sl.shelter_acceptance,

@@ -247,6 +247,9 @@ pub struct ExitParams {
     pub return_monthly: [f64; 3],
     /// Months after an exit during which the return hazard applies.
     pub return_window_months: u32,
+    /// Hazard ratio on a self-resolved exit with a psychiatric illness or substance use (longer
+    /// spells): the pathway from treatment to leaving homelessness.
+    pub needs_exit_hr: f64,
 }
 
 /// The municipal allocation queue (domain-anchors §7.4D).
@@ -406,6 +409,12 @@ pub struct ActivityParams {
     pub homeless_neet_exit_monthly: f64,
     /// Education or job -> NEET while homeless.
     pub homeless_active_loss_monthly: f64,
+    /// Hazard ratio on losing an allocated home while in education or a job (income, daily
+    /// structure): the pathway from jobs and education to staying housed.
+    pub active_loss_hr: f64,
+    /// Hazard ratio on a self-resolved exit from homelessness while in education or a job
+    /// (a student home, a market rental on a wage).
+    pub active_exit_hr: f64,
 }
 
 /// Psychiatric illness and substance use (domain-anchors §7.4F).
@@ -500,6 +509,32 @@ pub enum Lever {
     Places,
 }
 
+/// Who a programme place reaches: the group its places are filled from, each month while
+/// places are free, in row (birth) order. A participant keeps the place for
+/// `programmes.duration_months` (a community place only while housed).
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    /// Young people as they move into an allocated home (today's practice).
+    #[default]
+    Rehoused,
+    /// Young people who are homeless (sofa, shelter, street).
+    Homeless,
+    /// Young people at risk of losing their home (`at_risk`).
+    AtRisk,
+    /// Care leavers aged 18-22 with a home (before aftercare ends at 23).
+    CareLeavers,
+}
+
+impl Reach {
+    pub const ALL: [Reach; 4] = [
+        Reach::Rehoused,
+        Reach::Homeless,
+        Reach::AtRisk,
+        Reach::CareLeavers,
+    ];
+}
+
 /// One purchase from the budget.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -508,6 +543,9 @@ pub struct BudgetItem {
     pub target: String,
     /// Share of the annual budget spent on this item.
     pub share: f64,
+    /// Who programme places (lever `places`) are for; other levers ignore it.
+    #[serde(default)]
+    pub reach: Reach,
     /// Municipalities that get what is bought (by name); all when empty.
     #[serde(default)]
     pub municipalities: Vec<String>,

@@ -190,6 +190,10 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     c.range("entry.prison_stay_months", e.prison_stay_months, 1.0, 240.0);
     c.share("entry.prison_release_homeless", e.prison_release_homeless);
 
+    c.hr("activity.active_loss_hr", s.activity.active_loss_hr);
+    c.hr("activity.active_exit_hr", s.activity.active_exit_hr);
+    c.hr("exits.needs_exit_hr", s.exits.needs_exit_hr);
+
     let sl = &s.sleeping;
     c.share(
         "sleeping.host_episode_end_monthly",
