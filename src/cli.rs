@@ -100,6 +100,32 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
         progress: ProgressArg,
     },
+    /// Calibrate a scenario against observed targets by approximate Bayesian computation
+    /// (adaptive population Monte Carlo); writes posterior.csv, fit.csv, generations.csv and the
+    /// calibrated overlay.
+    #[command(
+        after_help = "Examples:\n  hjemsim calibrate scenarios/calibration/targets.toml --install\n  hjemsim calibrate scenarios/calibration/targets.toml --resume   # after an interruption"
+    )]
+    Calibrate {
+        /// Targets file (TOML): scenario, parameters with priors, targets, held-out targets.
+        targets: PathBuf,
+        /// Output folder; the calibration writes to OUT/<targets name>/.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        /// Worker threads; 0 = one per core. Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Keep the runs an earlier, interrupted call finished, and run only the rest.
+        #[arg(long)]
+        resume: bool,
+        /// Also write the calibrated overlay where the targets file says (e.g.
+        /// scenarios/calibration/calibrated.toml), which history.toml and baseline.toml extend.
+        #[arg(long)]
+        install: bool,
+        /// Progress bar: on a terminal (auto), always, or never.
+        #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+        progress: ProgressArg,
+    },
     /// Before a big batch: number of runs, projected wall time from a short pilot, projected
     /// output size.
     #[command(after_help = "Example:\n  hjemsim estimate scenarios/action-tracks.toml --threads 2")]

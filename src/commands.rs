@@ -285,6 +285,23 @@ pub fn validate(files: &[PathBuf]) -> (Vec<String>, bool) {
             }
             continue;
         }
+        if crate::experiment::calibrate::is_targets_file(f) {
+            match crate::experiment::calibrate::check_targets(f) {
+                Ok(t) => lines.push(format!(
+                    "ok: {} (calibration targets `{}`, {} parameters, {} targets, {} held out)",
+                    f.display(),
+                    t.name,
+                    t.parameters.len(),
+                    t.targets.len(),
+                    t.held_out.len()
+                )),
+                Err(e) => {
+                    ok = false;
+                    lines.push(format!("error: {e}"));
+                }
+            }
+            continue;
+        }
         match prepare(f, &[]) {
             Ok((_, setup)) => lines.push(format!(
                 "ok: {} (scenario `{}`, {} municipalities, {} replicates, {} to {})",

@@ -103,6 +103,51 @@ fn main() {
                 }
             }
         }
+        Command::Calibrate {
+            targets,
+            out,
+            threads,
+            resume,
+            install,
+            progress,
+        } => {
+            let _ = ctrlc::set_handler(|| {
+                use std::sync::atomic::Ordering;
+                if hjemsim::experiment::INTERRUPTED.swap(true, Ordering::SeqCst) {
+                    std::process::exit(130);
+                }
+                eprintln!("\nstopping after the runs under way (Ctrl-C again to stop now)");
+            });
+            let opts = hjemsim::experiment::calibrate::CalibrateOptions {
+                targets,
+                out,
+                threads,
+                resume,
+                progress: progress.into(),
+                install,
+            };
+            match hjemsim::experiment::calibrate::calibrate(&opts) {
+                Ok(r) => {
+                    println!(
+                        "wrote {} ({} generations, {} runs: {} run now, tolerance {:.4}, in {:.1} s); see fit.csv and posterior.csv",
+                        r.dir.display(),
+                        r.generations,
+                        r.runs,
+                        r.executed,
+                        r.epsilon,
+                        r.wall_seconds
+                    );
+                    if let Some(p) = r.installed {
+                        println!("installed the calibrated overlay as {}", p.display());
+                    }
+                    0
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    e.exit_code()
+                }
+            }
+        }
         Command::Estimate {
             batch,
             threads,

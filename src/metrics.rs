@@ -106,12 +106,19 @@ month_counts! {
     cti_completions,
     /// CTI clients past the end of their course (always 0 when the model is right).
     cti_overdue,
+    /// CTI courses that ended because the client lost the home.
+    cti_losses,
     icm_clients,
     act_clients,
     /// Client slots (workers x caseload): CTI, ICM, ACT.
     support_capacity_cti,
     support_capacity_icm,
     support_capacity_act,
+    /// Homeless at the end of the month by time in the current spell: under 6 months, over 12
+    /// months; and those with a care history (VIVE's duration and background patterns).
+    homeless_under_6m,
+    homeless_over_12m,
+    homeless_care_history,
     /// Home-based and street ties summed over the homeless at the end of the month (divide by
     /// the homeless count for ties per person).
     home_ties_homeless,
@@ -271,6 +278,7 @@ pub fn replicate_summary(
     let mut totals = MonthCounts::default();
     let mut homeless_months = 0u64;
     let mut last = MonthCounts::default();
+    let per = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     for (month, counts) in months {
         let mut national = MonthCounts::default();
         for c in counts {
@@ -315,10 +323,32 @@ pub fn replicate_summary(
             metrics.push((format!("pit_18_29_{y}"), young + older));
             metrics.push((format!("pit_18_24_{y}"), young));
             metrics.push((format!("pit_25_29_{y}"), older));
+            // Shares, for the patterns of VIVE's counts: where 18-24s sleep, how long the
+            // young homeless have been homeless, and how many were placed in care.
+            let young_n = national.homeless_18_24();
+            let all_n = national.homeless();
+            for (name, v) in [
+                ("sofa", national.sofa_18_24),
+                ("shelter", national.shelter_18_24),
+                ("street", national.street_18_24),
+            ] {
+                metrics.push((format!("{name}_share_18_24_{y}"), per(v, young_n)));
+            }
+            metrics.push((
+                format!("under_6m_share_{y}"),
+                per(national.homeless_under_6m, all_n),
+            ));
+            metrics.push((
+                format!("over_12m_share_{y}"),
+                per(national.homeless_over_12m, all_n),
+            ));
+            metrics.push((
+                format!("care_history_share_{y}"),
+                per(national.homeless_care_history, all_n),
+            ));
         }
         last = national;
     }
-    let per = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     for (name, value) in [
         ("homeless_end", s(last.homeless())),
         ("homeless_person_months", s(homeless_months)),
@@ -333,6 +363,14 @@ pub fn replicate_summary(
         ("budget_spend_dkk", s(totals.budget_spend_dkk)),
         ("support_starts", s(totals.support_starts)),
         ("cti_completions", s(totals.cti_completions)),
+        // Danish CTI courses: 3 % of clients lost the home during the course (DA §2.2).
+        (
+            "cti_loss_share",
+            per(
+                totals.cti_losses,
+                totals.cti_losses + totals.cti_completions,
+            ),
+        ),
         ("support_waiting_end", s(last.support_waiting)),
         ("programme_joins", s(totals.programme_joins)),
         ("neet_share_end", per(last.neet, last.population_end)),

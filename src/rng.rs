@@ -67,6 +67,10 @@ pub enum Decision {
     Vacancies = 1100,
     /// The points of a Latin hypercube sweep.
     SweepDesign = 1200,
+    /// The draws of a calibration (prior, choice of particle, kernel), per generation.
+    CalibrationDraw = 1300,
+    /// The design of a sensitivity analysis (Morris trajectories, Sobol matrices).
+    SensitivityDesign = 1400,
 }
 
 impl Decision {

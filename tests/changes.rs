@@ -117,26 +117,19 @@ points = [{ month = "2015-06", value = 0.0 }]
 fn linear_series_interpolate_and_hold_their_last_value() {
     let setup = small_with(
         r#"
-[changes.beds]
-key = "sleeping.youth_shelter_beds_national"
+[changes.acceptance]
+key = "sleeping.shelter_acceptance"
 interpolation = "linear"
-points = [{ month = "2015-01", value = 700 }, { month = "2016-01", value = 1900 }]
+points = [{ month = "2015-01", value = 0.3 }, { month = "2016-01", value = 0.9 }]
 "#,
         &[],
     );
     let month = |s: &str| hjemsim::calendar::Month::parse(s).unwrap();
-    let national = |s: &str| {
-        setup
-            .levers_at(0, month(s))
-            .shelter_beds
-            .iter()
-            .sum::<u32>()
-    };
-    let scale = setup.scenario.run.scale;
-    // Halfway: 1,300 beds nationally, scaled and apportioned (whole beds).
-    assert_eq!(national("2015-07") as f64, (1300.0 * scale).round());
-    assert_eq!(national("2017-12") as f64, (1900.0 * scale).round());
-    assert_eq!(national("2014-12") as f64, (700.0 * scale).round());
+    let at = |s: &str| setup.levers_at(0, month(s)).params.shelter_acceptance;
+    assert!((at("2015-07") - 0.6).abs() < 1e-12, "{}", at("2015-07"));
+    assert_eq!(at("2017-12"), 0.9);
+    assert_eq!(at("2014-12"), setup.scenario.sleeping.shelter_acceptance);
+    assert_eq!(at("2015-01"), 0.3);
 }
 
 #[test]

@@ -40,7 +40,7 @@ fn a_policy_lever_does_not_change_the_initial_population() {
         &[
             "housing.segments.almene_cheap.allocation_share=0.5".into(),
             "allocation.offer_acceptance=0.95".into(),
-            "sleeping.youth_shelter_beds_national=2000".into(),
+            "changes.shelter_beds.points[3].value=2000".into(),
         ],
     )
     .unwrap_or_else(|e| panic!("{e}"));

@@ -27,7 +27,7 @@ const HOSTILE: [&str; 14] = [
 
 #[test]
 fn hostile_values_give_errors_not_panics() {
-    let base = String::from_utf8(read(&scenario("baseline.toml"))).unwrap();
+    let base = String::from_utf8(read(&scenario("denmark.toml"))).unwrap();
     let lines: Vec<&str> = base.lines().collect();
     let value_lines: Vec<usize> = (0..lines.len())
         .filter(|&i| {

@@ -303,6 +303,17 @@ pub fn plan_with_replicates(path: &Path, replicates: Option<u32>) -> Result<Plan
             });
         }
     }
+    plan_variants(file, path, variants)
+}
+
+/// Prepares the runs of `variants` (each `file.replicates` times, with `file.seed`): loads and
+/// validates every scenario, labels the variants and gives every run its id. `path` is the file
+/// the plan came from (named in errors and manifests).
+pub fn plan_variants(
+    file: BatchFile,
+    path: &Path,
+    mut variants: Vec<Variant>,
+) -> Result<Plan, Error> {
     let mut setups = Vec::with_capacity(variants.len());
     for v in &mut variants {
         let (_, setup) = prepare(&v.path, &v.sets)?;

@@ -17,7 +17,7 @@ use crate::stats::summarize;
 /// A metric's values, one per replicate, in replicate order.
 pub type Series = Vec<(String, Vec<f64>)>;
 
-fn read_metrics(path: &Path) -> Result<Vec<(String, f64)>, OutputError> {
+pub(crate) fn read_metrics(path: &Path) -> Result<Vec<(String, f64)>, OutputError> {
     let mut r = csv::Reader::from_path(path)?;
     let mut out = Vec::new();
     for row in r.records() {
@@ -72,7 +72,7 @@ pub fn difference(x: &[f64], b: &[f64]) -> Difference {
     }
 }
 
-fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+pub(crate) fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
     // Whole or not at all: a temporary name, then a rename.
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     fs::write(&tmp, bytes)
@@ -81,7 +81,7 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
         .map_err(|e| OutputError::new(format!("renaming into {}", dir.join(name).display()), e))
 }
 
-fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, OutputError> {
+pub(crate) fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, OutputError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
         w.write_record(&r)?;

@@ -11,6 +11,7 @@
 //!   folders, read back in batch order, so their bytes do not depend on threads or on resuming.
 
 pub mod batch;
+pub mod calibrate;
 pub mod compare;
 pub mod estimate;
 pub mod shard;
@@ -254,7 +255,7 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
 }
 
 /// Runs `todo` in waves as wide as the pool: at most that many models in memory at once.
-fn run_all(
+pub(crate) fn run_all(
     pool: &rayon::ThreadPool,
     plan: &Plan,
     runs_dir: &Path,

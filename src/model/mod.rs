@@ -509,6 +509,8 @@ impl MunicipalityState {
 
     fn begin_spell(&mut self, i: usize, month: i32, params: &Params, c: &mut MonthCounts) {
         self.release_unit(i);
+        c.cti_losses += (self.people.housing[i] == HousingState::HousedSupported
+            && self.people.support[i] == support::CTI) as u64;
         support::end(&mut self.people, i, &mut self.caseload, c);
         let p = &mut self.people;
         // Hosts' willingness has recovered while the young person had a home.
@@ -760,6 +762,10 @@ impl MunicipalityState {
                 }
                 continue;
             }
+            let spell = m - self.people.spell_start[i];
+            c.homeless_under_6m += (spell < 6) as u64;
+            c.homeless_over_12m += (spell >= 12) as u64;
+            c.homeless_care_history += (self.people.traits[i] & traits::CARE != 0) as u64;
             let (home, street) = network::tie_counts(&self.people, i);
             c.home_ties_homeless += home as u64;
             c.street_ties_homeless += street as u64;

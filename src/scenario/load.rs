@@ -149,6 +149,53 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Resolved, ScenarioError> {
         ));
     }
 
+    // A key that a later file (or a --set) gives a value, while an earlier file's dated change
+    // of that key takes over from its first point, would be silently ignored: refuse it.
+    let rank = |o: &Origin| match o {
+        Origin::File(i) => *i,
+        Origin::Set(k) => chain.len() + k,
+    };
+    let origin_of = |key: &str| -> Option<&Origin> {
+        let mut probe = key.to_string();
+        loop {
+            if let Some(o) = origin.get(&probe) {
+                return Some(o);
+            }
+            if let Some(open) = probe.rfind('[')
+                && probe.ends_with(']')
+            {
+                probe.truncate(open);
+                continue;
+            }
+            probe = parent_path(&probe)?;
+        }
+    };
+    let mut shadowed = Vec::new();
+    for (name, change) in &scenario.changes {
+        let (Some(defined), Some(valued)) = (
+            origin_of(&format!("changes.{name}.key")),
+            origin_of(&change.key),
+        ) else {
+            continue;
+        };
+        if rank(valued) > rank(defined) {
+            let first = change
+                .points
+                .first()
+                .map(|p| p.month.as_str())
+                .unwrap_or("");
+            shadowed.push(locate(
+                &change.key,
+                format!(
+                    "this value is overridden from {first} on by the dated change `changes.{name}` of an earlier file; allowed: change that series instead (e.g. `--set changes.{name}.points[0].value=...`)"
+                ),
+            ));
+        }
+    }
+    if !shadowed.is_empty() {
+        return Err(ScenarioError::Invalid(shadowed));
+    }
+
     let municipalities_path = match origin.get("data.municipalities") {
         Some(Origin::File(i)) => {
             let dir = chain[*i].path.parent().unwrap_or(Path::new("."));
@@ -328,12 +375,26 @@ fn apply_set(
             "the key path is empty or has an empty part".into(),
         ));
     }
-    if parts[parts.len() - 1].starts_with('[') {
-        return Err(diag(
-            key,
-            "the key path must end in a key, not an index".into(),
-        ));
-    }
+    // A path may end in an array element (`exits.type_exit_monthly[0]`): walk to the array's
+    // key, then replace the element.
+    let mut parts = parts;
+    let element = match parts
+        .last()
+        .and_then(|p| p.strip_prefix('[')?.strip_suffix(']'))
+    {
+        Some(index) => {
+            let index = index.to_string();
+            parts.pop();
+            if parts.is_empty() || parts[parts.len() - 1].starts_with('[') {
+                return Err(diag(
+                    key,
+                    "the key path must name an array before an index".into(),
+                ));
+            }
+            Some(index)
+        }
+        None => None,
+    };
     let value = match toml::from_str::<Table>(&format!("v = {}", raw.trim())) {
         Ok(mut t) => t.remove("v").expect("parsed key"),
         Err(_) => Value::String(raw.trim().to_string()),
@@ -388,7 +449,33 @@ fn apply_set(
         }
         k += 1;
     }
-    table.insert(parts[parts.len() - 1].to_string(), value);
+    let last = parts[parts.len() - 1].to_string();
+    match element {
+        None => {
+            table.insert(last, value);
+        }
+        Some(index) => {
+            let Some(Value::Array(items)) = table.get_mut(&last) else {
+                return Err(diag(
+                    key,
+                    format!("`{last}` is not an array, so it has no element {index}"),
+                ));
+            };
+            let len = items.len();
+            match index.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                Some(item) => *item = value,
+                None => {
+                    return Err(diag(
+                        key,
+                        format!(
+                            "`{last}` has {len} elements; allowed indices: 0 to {}",
+                            len.saturating_sub(1)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
     let below = format!("{key}.");
     origins.retain(|p, _| !p.starts_with(&below));
     origins.insert(key.to_string(), Origin::Set(index));

@@ -118,6 +118,72 @@ fn key_kind(s: &Scenario, parts: &[Part]) -> Result<KeyKind, String> {
     }
 }
 
+/// Whether a scenario key holds a whole or a real number (an error says why it is not a
+/// numeric key of `s`).
+pub fn kind_of(s: &Scenario, key: &str) -> Result<KeyKind, String> {
+    let parts = parse_key(key).ok_or_else(|| format!("`{key}` is not a key path"))?;
+    // A point of a dated change takes the kind of the key it changes.
+    if let [
+        Part::Key(c),
+        Part::Key(name),
+        Part::Key(p),
+        Part::Index(_),
+        Part::Key(v),
+    ] = parts.as_slice()
+        && c == "changes"
+        && p == "points"
+        && v == "value"
+        && let Some(change) = s.changes.get(name)
+    {
+        let target =
+            parse_key(&change.key).ok_or_else(|| format!("`{}` is not a key path", change.key))?;
+        return key_kind(s, &target);
+    }
+    key_kind(s, &parts)
+}
+
+/// The smallest overlay that gives `keys` the values they have in `s`: a plain key is written
+/// as itself, an array element as its whole array (overlays replace arrays whole), and a key
+/// inside a dated change as the whole change (`changes.NAME`), so the overlay stands alone.
+pub fn overlay_for(s: &Scenario, keys: &[String]) -> Table {
+    let full = serialized(s);
+    let mut out = Table::new();
+    for key in keys {
+        let Some(parts) = parse_key(key) else {
+            continue;
+        };
+        let mut path: Vec<String> = Vec::new();
+        for part in &parts {
+            match part {
+                Part::Key(k) => path.push(k.clone()),
+                Part::Index(_) => break,
+            }
+            if path.len() == 2 && path[0] == "changes" {
+                break;
+            }
+        }
+        let mut from = &full;
+        let mut to = &mut out;
+        for (depth, k) in path.iter().enumerate() {
+            let Some(v) = from.get(k) else { break };
+            if depth + 1 == path.len() {
+                to.insert(k.clone(), v.clone());
+                break;
+            }
+            let Value::Table(t) = v else { break };
+            from = t;
+            to = match to
+                .entry(k.clone())
+                .or_insert_with(|| Value::Table(Table::new()))
+            {
+                Value::Table(t) => t,
+                _ => unreachable!("only tables are inserted on the way"),
+            };
+        }
+    }
+    out
+}
+
 /// A change with its months parsed.
 #[derive(Clone, Debug)]
 struct Series<'a> {
@@ -259,8 +325,34 @@ impl<'a> Timeline<'a> {
 
 /// Problems with the dated changes of a scenario (months, order, keys, values), as
 /// `(key, message)`. Values are checked by validating the scenario with each point applied.
-pub fn problems(s: &Scenario, first_month: Option<Month>) -> Vec<(String, String)> {
+///
+/// Points before the first simulated month are allowed: they set the value in force when the
+/// run starts, which is how a scenario starting in 2026 inherits what history changed up to
+/// then (the baseline continues history.toml). Points after the last month never take effect.
+pub fn problems(s: &Scenario) -> Vec<(String, String)> {
     let mut out = Vec::new();
+    // Two changes of one key where both apply would fight over it.
+    let names: Vec<&String> = s.changes.keys().collect();
+    for (i, a) in names.iter().enumerate() {
+        for b in &names[i + 1..] {
+            let (ca, cb) = (&s.changes[*a], &s.changes[*b]);
+            let overlap = ca.municipalities.is_empty()
+                || cb.municipalities.is_empty()
+                || ca
+                    .municipalities
+                    .iter()
+                    .any(|m| cb.municipalities.contains(m));
+            if ca.key == cb.key && overlap {
+                out.push((
+                    format!("changes.{b}.key"),
+                    format!(
+                        "`{}` is also changed by `changes.{a}` in the same municipalities; allowed: one dated change per key and municipality (merge their points)",
+                        cb.key
+                    ),
+                ));
+            }
+        }
+    }
     for (name, change) in &s.changes {
         let at = |k: &str| format!("changes.{name}.{k}");
         if !name
@@ -294,16 +386,6 @@ pub fn problems(s: &Scenario, first_month: Option<Month>) -> Vec<(String, String
                 ));
                 continue;
             };
-            if let Some(first) = first_month
-                && m < first
-            {
-                out.push((
-                    at(&format!("points[{i}].month")),
-                    format!(
-                        "{m} is before the first simulated month {first} (run.start - run.burn_in_months); allowed: {first} or later"
-                    ),
-                ));
-            }
             if let Some(prev) = previous
                 && m <= prev
             {

@@ -540,8 +540,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         );
     }
 
-    let first_month = start.map(|m| m.offset(-(s.run.burn_in_months as i32)));
-    for (key, message) in super::timeline::problems(s, first_month) {
+    for (key, message) in super::timeline::problems(s) {
         c.fail(key, message);
     }
 
