@@ -96,6 +96,10 @@ pub enum Command {
         /// The most replicates --precision may reach.
         #[arg(long, default_value_t = 200)]
         max_replicates: u32,
+        /// A calibration's posterior.csv: replicate r of every scenario takes parameter draw r,
+        /// so intervals include parameter uncertainty (replaces the batch file's `posterior`).
+        #[arg(long, value_name = "FILE")]
+        posterior: Option<PathBuf>,
         /// Progress bar: on a terminal (auto), always, or never.
         #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
         progress: ProgressArg,
@@ -125,6 +129,49 @@ pub enum Command {
         /// Progress bar: on a terminal (auto), always, or never.
         #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
         progress: ProgressArg,
+    },
+    /// Sensitivity analysis: Morris screening over the listed parameters, then Sobol indices
+    /// (Saltelli) for the top few, on named outputs and on compared scenarios' effects; writes
+    /// sensitivity.csv and ranking.csv.
+    #[command(
+        after_help = "Example:\n  hjemsim sensitivity scenarios/sensitivity/tracks.toml --threads 2"
+    )]
+    Sensitivity {
+        /// Sensitivity file (TOML).
+        spec: PathBuf,
+        /// Output folder; the analysis writes to OUT/<name>/.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        /// Worker threads; 0 = one per core. Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Keep the runs an earlier, interrupted call finished, and run only the rest.
+        #[arg(long)]
+        resume: bool,
+        /// Progress bar: on a terminal (auto), always, or never.
+        #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+        progress: ProgressArg,
+    },
+    /// Run a calibrated scenario at full scale and print every calibration target and held-out
+    /// observation beside the simulated mean and the range of one count (mean +- 1.96 sd over
+    /// replicates); writes nothing. The fit of `calibrate` at the scale it calibrated at is in
+    /// its fit.csv.
+    #[command(
+        name = "validate-history",
+        after_help = "Example:\n  hjemsim validate-history scenarios/calibration/targets.toml --replicates 10"
+    )]
+    ValidateHistory {
+        /// Targets file (TOML).
+        targets: PathBuf,
+        /// Scale to run at (1 = one agent per young person).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Replicates.
+        #[arg(long, default_value_t = 10)]
+        replicates: u32,
+        /// Worker threads; 0 = one per core. Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
     },
     /// Before a big batch: number of runs, projected wall time from a short pilot, projected
     /// output size.

@@ -285,6 +285,23 @@ pub fn validate(files: &[PathBuf]) -> (Vec<String>, bool) {
             }
             continue;
         }
+        if crate::experiment::sensitivity::is_sensitivity_file(f) {
+            match crate::experiment::sensitivity::read_spec(f) {
+                Ok(t) => lines.push(format!(
+                    "ok: {} (sensitivity `{}`, {} parameters, {} outputs, {} compared scenarios)",
+                    f.display(),
+                    t.name,
+                    t.parameters.len(),
+                    t.outputs.len(),
+                    t.compare.len()
+                )),
+                Err(e) => {
+                    ok = false;
+                    lines.push(format!("error: {e}"));
+                }
+            }
+            continue;
+        }
         if crate::experiment::calibrate::is_targets_file(f) {
             match crate::experiment::calibrate::check_targets(f) {
                 Ok(t) => lines.push(format!(

@@ -46,6 +46,7 @@ fn main() {
             precision,
             metric,
             max_replicates,
+            posterior,
             progress,
         } => {
             let shard = match shard
@@ -78,6 +79,7 @@ fn main() {
                     metric,
                     max_replicates,
                 }),
+                posterior,
             };
             match hjemsim::experiment::run_batch(&opts) {
                 Ok(r) => {
@@ -148,6 +150,71 @@ fn main() {
                 }
             }
         }
+        Command::Sensitivity {
+            spec,
+            out,
+            threads,
+            resume,
+            progress,
+        } => {
+            let opts = hjemsim::experiment::sensitivity::SensitivityOptions {
+                spec,
+                out,
+                threads,
+                resume,
+                progress: progress.into(),
+            };
+            match hjemsim::experiment::sensitivity::sensitivity(&opts) {
+                Ok(r) => {
+                    println!(
+                        "wrote {} ({} runs: {} run now, in {:.1} s); see sensitivity.csv and ranking.csv",
+                        r.dir.display(),
+                        r.runs,
+                        r.executed,
+                        r.wall_seconds
+                    );
+                    for (i, (p, m)) in r.ranking.iter().take(5).enumerate() {
+                        println!("{}. {p} (mu*/sd {m:.3})", i + 1);
+                    }
+                    0
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    e.exit_code()
+                }
+            }
+        }
+        Command::ValidateHistory {
+            targets,
+            scale,
+            replicates,
+            threads,
+        } => match hjemsim::experiment::calibrate::validate_history(
+            &targets, scale, replicates, threads,
+        ) {
+            Ok(check) => {
+                println!(
+                    "| use | metric | observed | simulated mean | range of one count (95 %) | z |"
+                );
+                println!("| --- | --- | --- | --- | --- | --- |");
+                for r in &check.rows {
+                    let digits = if r.observed.abs() < 1.5 { 3 } else { 0 };
+                    println!(
+                        "| {} | {} | {:.digits$} | {:.digits$} | {:.digits$} to {:.digits$} | {:+.2} |",
+                        r.usage, r.metric, r.observed, r.mean, r.low, r.high, r.z
+                    );
+                }
+                println!(
+                    "\n{} replicates at scale {} in {:.1} s",
+                    check.replicates, check.scale, check.wall_seconds
+                );
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                e.exit_code()
+            }
+        },
         Command::Estimate {
             batch,
             threads,

@@ -69,6 +69,8 @@ pub enum Decision {
     SweepDesign = 1200,
     /// The draws of a calibration (prior, choice of particle, kernel), per generation.
     CalibrationDraw = 1300,
+    /// Which posterior draw a batch replicate takes.
+    PosteriorDraw = 1350,
     /// The design of a sensitivity analysis (Morris trajectories, Sobol matrices).
     SensitivityDesign = 1400,
 }

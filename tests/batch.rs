@@ -511,3 +511,93 @@ design = "grid"
     let diff: f64 = row[3].parse().unwrap();
     assert!(diff > 0.0, "{row:?}");
 }
+
+/// A two-draw posterior of the direct entry rate, far apart, and a small batch that uses it.
+fn posterior_batch(dir: &Path) -> PathBuf {
+    std::fs::write(
+        dir.join("posterior.csv"),
+        "particle,weight,distance,entry.baseline_monthly\ng0-0,0.5,1.0,0.00003\ng0-1,0.5,1.2,0.0004\n",
+    )
+    .unwrap();
+    let file = dir.join("posterior-batch.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "name = \"drawn\"\nbaseline = \"{}\"\nscenarios = [\"{}\"]\nreplicates = 8\nseed = 3\nposterior = \"posterior.csv\"\n\n[set]\n\"run.scale\" = 0.05\n\"run.start\" = \"2015-01\"\n\"run.end\" = \"2016-12\"\n\"run.burn_in_months\" = 12\n",
+            scenario("baseline.toml").display(),
+            scenario("tracks/community.toml").display()
+        ),
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn posterior_draws_pair_scenarios_by_replicate_and_widen_intervals() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = posterior_batch(tmp.path());
+    let plan = hjemsim::experiment::batch::plan(&file).unwrap();
+    let value = |spec: &hjemsim::experiment::batch::RunSpec| {
+        plan.setup_of(spec).scenario.entry.baseline_monthly
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for r in 0..8 {
+        let runs: Vec<_> = plan.runs.iter().filter(|s| s.replicate == r).collect();
+        assert_eq!(runs.len(), 2);
+        // Replicate r of every scenario takes the same draw.
+        assert_eq!(value(runs[0]), value(runs[1]), "replicate {r}");
+        seen.insert(value(runs[0]).to_bits());
+    }
+    assert_eq!(seen.len(), 2, "8 replicates should meet both draws");
+
+    // Same bytes twice; and the draws' spread shows in the baseline's sd.
+    let a = tmp.path().join("a");
+    ok(batch(&file, &a, &["--threads", "2"]));
+    let b = tmp.path().join("b");
+    ok(batch(&file, &b, &["--threads", "1"]));
+    for t in TABLES {
+        assert!(
+            read(&a.join("drawn").join(t)) == read(&b.join("drawn").join(t)),
+            "{t} differs"
+        );
+    }
+    let sd = |dir: &Path| -> f64 {
+        let text = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("baseline,homeless_entries,"))
+            .unwrap();
+        line.split(',').nth(3).unwrap().parse().unwrap()
+    };
+    let plain_file = tmp.path().join("plain.toml");
+    std::fs::write(
+        &plain_file,
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("posterior = \"posterior.csv\"\n", ""),
+    )
+    .unwrap();
+    let plain = tmp.path().join("plain");
+    ok(batch(&plain_file, &plain, &[]));
+    let (with, without) = (sd(&a.join("drawn")), sd(&plain.join("drawn")));
+    assert!(
+        with > 2.0 * without,
+        "posterior draws should widen the spread: sd {with} with, {without} without"
+    );
+    // --posterior on the command line does the same as the file's key.
+    let flag = tmp.path().join("flag");
+    ok(batch(
+        &plain_file,
+        &flag,
+        &[
+            "--posterior",
+            tmp.path().join("posterior.csv").to_str().unwrap(),
+        ],
+    ));
+    for t in TABLES {
+        assert!(
+            read(&a.join("drawn").join(t)) == read(&flag.join("drawn").join(t)),
+            "{t} differs"
+        );
+    }
+}

@@ -43,6 +43,11 @@ pub struct BatchFile {
     pub monthly: bool,
     #[serde(default)]
     pub sweeps: Vec<Sweep>,
+    /// A calibration's `posterior.csv` (relative to this file): replicate r of every scenario
+    /// takes the same parameter draw r (weighted, keyed by seed and replicate), so intervals
+    /// include parameter uncertainty and scenarios stay paired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posterior: Option<String>,
 }
 
 /// A sweep around one scenario.
@@ -91,6 +96,9 @@ pub struct RunSpec {
     pub replicate: u32,
     /// Stable id (hex digest of resolved scenario, data and replicate).
     pub id: String,
+    /// With a posterior: the run's own setup in [`Plan::draw_setups`] (the variant with the
+    /// replicate's parameter draw).
+    pub draw_setup: Option<usize>,
 }
 
 /// A batch, expanded and prepared.
@@ -103,6 +111,92 @@ pub struct Plan {
     /// [`scenario_digest`] of each setup, computed once.
     pub digests: Vec<String>,
     pub runs: Vec<RunSpec>,
+    /// With a posterior: the setups of (variant, parameter draw) pairs that runs use.
+    pub draw_setups: Vec<Setup>,
+}
+
+impl Plan {
+    /// The setup a run simulates.
+    pub fn setup_of(&self, spec: &RunSpec) -> &Setup {
+        match spec.draw_setup {
+            Some(i) => &self.draw_setups[i],
+            None => &self.setups[spec.variant],
+        }
+    }
+}
+
+/// A calibration's posterior: parameter keys and weighted parameter sets.
+#[derive(Clone, Debug)]
+pub struct Posterior {
+    pub keys: Vec<String>,
+    /// (particle label, weight, values in `keys` order)
+    pub draws: Vec<(String, f64, Vec<f64>)>,
+}
+
+/// Reads `posterior.csv` as `hjemsim calibrate` writes it.
+pub fn read_posterior(path: &Path) -> Result<Posterior, Error> {
+    let bad = |message: String| invalid(path, "posterior", message, None);
+    let mut r = csv::Reader::from_path(path)
+        .map_err(|e| bad(format!("cannot read posterior file: {e}")))?;
+    let headers = r.headers().map_err(|e| bad(e.to_string()))?.clone();
+    if headers.len() < 4 || &headers[0] != "particle" || &headers[1] != "weight" {
+        return Err(bad(
+            "not a posterior; allowed: a posterior.csv written by hjemsim calibrate (particle,weight,distance,keys...)".into(),
+        ));
+    }
+    let keys: Vec<String> = headers.iter().skip(3).map(String::from).collect();
+    let mut draws = Vec::new();
+    for (line, row) in r.records().enumerate() {
+        let row = row.map_err(|e| bad(e.to_string()))?;
+        let num = |i: usize| -> Result<f64, Error> {
+            row.get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "line {}: column {} is not a finite number",
+                        line + 2,
+                        i + 1
+                    ))
+                })
+        };
+        let weight = num(1)?;
+        if weight < 0.0 {
+            return Err(bad(format!("line {}: negative weight", line + 2)));
+        }
+        let values = (3..headers.len())
+            .map(num)
+            .collect::<Result<Vec<f64>, Error>>()?;
+        draws.push((row[0].to_string(), weight, values));
+    }
+    if draws.is_empty() || draws.iter().map(|d| d.1).sum::<f64>() <= 0.0 {
+        return Err(bad("has no draws with positive weight".into()));
+    }
+    Ok(Posterior { keys, draws })
+}
+
+impl Posterior {
+    /// The draw replicate `r` takes: weighted, keyed by the batch seed and the replicate, so
+    /// it is the same for every scenario of the batch and never depends on the others.
+    pub fn draw_for(&self, seed: u64, replicate: u32) -> usize {
+        use rand::RngExt;
+        let mut rng = crate::rng::municipal_rng(
+            crate::rng::ReplicateKey::new(seed, replicate),
+            400,
+            0,
+            crate::rng::Decision::PosteriorDraw as u32,
+        );
+        let total: f64 = self.draws.iter().map(|d| d.1).sum();
+        let u = rng.random::<f64>() * total;
+        let mut acc = 0.0;
+        for (i, d) in self.draws.iter().enumerate() {
+            acc += d.1;
+            if u < acc {
+                return i;
+            }
+        }
+        self.draws.len() - 1
+    }
 }
 
 fn invalid(path: &Path, key: &str, message: String, at: Option<(usize, usize)>) -> Error {
@@ -270,14 +364,30 @@ fn sweep_points(s: &Sweep, seed: u64, index: usize) -> Vec<(Vec<String>, String)
 
 /// Expands and prepares a batch: every variant is loaded and validated before anything runs.
 pub fn plan(path: &Path) -> Result<Plan, Error> {
-    plan_with_replicates(path, None)
+    plan_with_replicates(path, None, None)
 }
 
 /// As [`plan`], with another number of replicates than the file's.
-pub fn plan_with_replicates(path: &Path, replicates: Option<u32>) -> Result<Plan, Error> {
+/// `posterior` (a path as given on the command line) replaces the file's `posterior`.
+pub fn plan_with_replicates(
+    path: &Path,
+    replicates: Option<u32>,
+    posterior: Option<&Path>,
+) -> Result<Plan, Error> {
     let mut file = read_batch(path)?;
     if let Some(r) = replicates {
         file.replicates = r;
+    }
+    if let Some(p) = posterior {
+        let absolute = std::path::absolute(p).map_err(|e| {
+            invalid(
+                path,
+                "posterior",
+                format!("cannot resolve {}: {e}", p.display()),
+                None,
+            )
+        })?;
+        file.posterior = Some(absolute.display().to_string());
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut common: Vec<String> = file.set.iter().map(|(k, v)| set_string(k, v)).collect();
@@ -336,6 +446,7 @@ pub fn plan_variants(
                 variant,
                 replicate,
                 id,
+                draw_setup: None,
             });
         }
     }
@@ -354,6 +465,44 @@ pub fn plan_variants(
         }
         first_with.insert(&digests[i], i);
     }
+    // With a posterior, each run takes its replicate's draw: its own setup and id.
+    let mut draw_setups = Vec::new();
+    if let Some(rel) = &file.posterior {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let posterior = read_posterior(&dir.join(rel))?;
+        let mut made: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+        for run in &mut runs {
+            let draw = posterior.draw_for(file.seed, run.replicate);
+            let index = match made.get(&(run.variant, draw)) {
+                Some(&i) => i,
+                None => {
+                    let v = &variants[run.variant];
+                    let base = &setups[run.variant].scenario;
+                    let mut sets = v.sets.clone();
+                    for (key, value) in posterior.keys.iter().zip(&posterior.draws[draw].2) {
+                        let kind = crate::scenario::timeline::kind_of(base, key).map_err(|m| {
+                            invalid(path, "posterior", format!("`{key}` {m}"), None)
+                        })?;
+                        sets.push(match kind {
+                            crate::scenario::timeline::KeyKind::Integer => {
+                                format!("{key}={}", value.round() as i64)
+                            }
+                            crate::scenario::timeline::KeyKind::Float => format!("{key}={value:?}"),
+                        });
+                    }
+                    let (_, setup) = prepare(&v.path, &sets)?;
+                    draw_setups.push(setup);
+                    made.insert((run.variant, draw), draw_setups.len() - 1);
+                    draw_setups.len() - 1
+                }
+            };
+            let mut h = blake3::Hasher::new();
+            h.update(scenario_digest(&draw_setups[index]).as_bytes());
+            h.update(&run.replicate.to_le_bytes());
+            run.id = h.finalize().to_hex()[..16].to_string();
+            run.draw_setup = Some(index);
+        }
+    }
     Ok(Plan {
         file,
         path: path.to_path_buf(),
@@ -361,6 +510,7 @@ pub fn plan_variants(
         setups,
         digests,
         runs,
+        draw_setups,
     })
 }
 

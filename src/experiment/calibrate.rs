@@ -31,9 +31,9 @@ use std::time::Instant;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use super::batch::{BatchFile, Plan, RunSpec, Variant, plan_variants};
-use super::compare::{csv_bytes, read_metrics, write_file};
-use super::{INTERRUPTED, is_complete, run_all};
+use super::INTERRUPTED;
+use super::batch::{BatchFile, Variant};
+use super::compare::{csv_bytes, write_file};
 use crate::commands::{Progress, prepare};
 use crate::error::Error;
 use crate::output::OutputError;
@@ -456,49 +456,37 @@ fn simulate(
         set: f.set.clone(),
         monthly: false,
         sweeps: Vec::new(),
+        posterior: None,
     };
-    let plan = plan_variants(batch, &pre.path, variants)?;
-    let todo: Vec<&RunSpec> = plan
-        .runs
-        .iter()
-        .filter(|r| !is_complete(runs_dir, &plan, r))
-        .collect();
-    *executed += todo.len();
-    let reused = plan.runs.len() - todo.len();
-    run_all(
-        pool,
-        &plan,
-        runs_dir,
-        &todo,
+    let bar = crate::commands::progress_bar(
         progress,
-        plan.runs.len(),
-        reused,
-    )?;
-    read_simulated(pre, &plan, runs_dir)
-}
-
-fn read_simulated(pre: &Prepared, plan: &Plan, runs_dir: &Path) -> Result<Vec<Vec<f64>>, Error> {
-    let f = &pre.file;
-    let wanted: Vec<&str> = f
-        .targets
+        (variants.len() * f.replicates as usize) as u64,
+        &format!(
+            "{} generation {}",
+            f.name,
+            points.first().map_or(0, |p| p.1.0)
+        ),
+        "runs",
+    );
+    let metrics = super::run_points(pool, runs_dir, &batch, &pre.path, variants, &bar, executed)?;
+    bar.finish_and_clear();
+    metrics
         .iter()
-        .chain(&f.held_out)
-        .map(|t| t.metric.as_str())
-        .collect();
-    let mut out = vec![vec![0.0; wanted.len()]; plan.variants.len()];
-    for spec in &plan.runs {
-        let metrics = read_metrics(&runs_dir.join(&spec.id).join("metrics.csv"))?;
-        for (j, name) in wanted.iter().enumerate() {
-            let Some((_, v)) = metrics.iter().find(|(m, _)| m == name) else {
-                return Err(Error::Output(OutputError::new(
-                    format!("reading {}", spec.id),
-                    std::io::Error::other(format!("metric `{name}` is missing")),
-                )));
-            };
-            out[spec.variant][j] += v / f.replicates as f64;
-        }
-    }
-    Ok(out)
+        .map(|m| {
+            f.targets
+                .iter()
+                .chain(&f.held_out)
+                .map(|t| {
+                    m.get(&t.metric).copied().ok_or_else(|| {
+                        Error::Output(OutputError::new(
+                            "reading run metrics",
+                            std::io::Error::other(format!("metric `{}` is missing", t.metric)),
+                        ))
+                    })
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn distance(targets: &[crate::experiment::calibrate::Target], simulated: &[f64]) -> f64 {
@@ -550,16 +538,7 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<CalibrationReport, Error> {
     let dir = opts.out.join(&f.name);
     let runs_dir = dir.join("runs");
     let io = |what: String| move |e: std::io::Error| Error::Output(OutputError::new(what, e));
-    if !opts.resume && runs_dir.exists() {
-        fs::remove_dir_all(&runs_dir).map_err(io(format!("clearing {}", runs_dir.display())))?;
-    }
-    fs::create_dir_all(&runs_dir).map_err(io(format!("creating {}", runs_dir.display())))?;
-    for entry in fs::read_dir(&runs_dir).map_err(io(format!("reading {}", runs_dir.display())))? {
-        let entry = entry.map_err(io(format!("reading {}", runs_dir.display())))?;
-        if entry.file_name().to_string_lossy().starts_with(".tmp-") {
-            let _ = fs::remove_dir_all(entry.path());
-        }
-    }
+    super::prepare_runs_dir(&runs_dir, opts.resume)?;
     let pool = crate::commands::thread_pool(opts.threads)?;
     let n = f.abc.particles as usize;
     let kept_n = (f.abc.alpha * n as f64).floor() as usize;
@@ -830,6 +809,17 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<CalibrationReport, Error> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         write_file(parent, &name, &overlay_bytes)?;
+        // The installed overlay must give the scenario the medians: a later file of the chain
+        // that sets a calibrated key (or the dated change it sits in) would silently undo it.
+        let (_, installed) = prepare(&pre.scenario, &pre.common)?;
+        let overlay_of = |setup: &crate::model::Setup| overlay_for(&setup.scenario, &keys);
+        if overlay_of(&installed) != overlay {
+            return Err(Error::Usage(format!(
+                "installed {}, but {} overrides some calibrated values in a later file: keep calibrated keys (and dated changes with calibrated points) out of the files that extend the overlay",
+                target.display(),
+                pre.scenario.display()
+            )));
+        }
         Some(target)
     } else {
         None
@@ -843,5 +833,88 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<CalibrationReport, Error> {
         epsilon,
         wall_seconds: started.elapsed().as_secs_f64(),
         installed,
+    })
+}
+
+/// One observation beside its simulation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckRow {
+    /// `calibration` or `held_out`.
+    pub usage: String,
+    pub metric: String,
+    pub observed: f64,
+    pub sd: f64,
+    pub mean: f64,
+    /// The range one count falls in: mean +- 1.96 sd over replicates.
+    pub low: f64,
+    pub high: f64,
+    /// (mean - observed) / sd of the observation.
+    pub z: f64,
+}
+
+/// `hjemsim validate-history`: the calibrated scenario at another scale (full by default) and
+/// replicates, each target and held-out observation beside the simulated mean and its 95 %
+/// interval over replicates. Nothing is fitted here.
+pub struct HistoryCheck {
+    pub rows: Vec<CheckRow>,
+    pub replicates: u32,
+    pub scale: f64,
+    pub wall_seconds: f64,
+}
+
+pub fn validate_history(
+    targets: &Path,
+    scale: f64,
+    replicates: u32,
+    threads: usize,
+) -> Result<HistoryCheck, Error> {
+    let started = Instant::now();
+    let pre = prepare_targets(targets)?;
+    let f = &pre.file;
+    let mut sets = pre.common.clone();
+    sets.push(format!("run.scale={scale:?}"));
+    sets.push(format!("run.replicates={replicates}"));
+    let (_, setup) = prepare(&pre.scenario, &sets)?;
+    let pool = crate::commands::thread_pool(threads)?;
+    let mut per_replicate: Vec<Vec<(String, f64)>> = Vec::new();
+    pool.install(|| {
+        crate::engine::run_replicates(&setup, f.seed, replicates, &|| {}, |r| {
+            per_replicate.push(
+                crate::metrics::replicate_summary(&r.months, setup.scenario.run.scale).metrics,
+            );
+            Ok::<(), Error>(())
+        })
+    })?;
+    let mut rows = Vec::new();
+    for (j, t) in f.targets.iter().chain(&f.held_out).enumerate() {
+        let values: Vec<f64> = per_replicate
+            .iter()
+            .filter_map(|m| m.iter().find(|(k, _)| *k == t.metric).map(|x| x.1))
+            .collect();
+        // The range one count falls in (mean +- 1.96 sd over replicates), which is what an
+        // observed count is compared with.
+        let s = crate::stats::summarize(&values);
+        let sd = s.sd.unwrap_or(0.0);
+        rows.push(CheckRow {
+            usage: if j < f.targets.len() {
+                "calibration"
+            } else {
+                "held_out"
+            }
+            .to_string(),
+            metric: t.metric.clone(),
+            observed: t.observed,
+            sd: t.sd,
+            mean: s.mean,
+            low: s.mean - 1.96 * sd,
+            high: s.mean + 1.96 * sd,
+            z: (s.mean - t.observed) / t.sd,
+        });
+    }
+    Ok(HistoryCheck {
+        rows,
+        replicates,
+        scale,
+        wall_seconds: started.elapsed().as_secs_f64(),
     })
 }

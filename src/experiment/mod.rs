@@ -14,6 +14,7 @@ pub mod batch;
 pub mod calibrate;
 pub mod compare;
 pub mod estimate;
+pub mod sensitivity;
 pub mod shard;
 
 use std::fs;
@@ -29,7 +30,7 @@ use crate::error::Error;
 use crate::metrics::{MonthCounts, replicate_summary};
 use crate::output::manifest::git_revision;
 use crate::output::{OutputError, scaled};
-use batch::{Plan, RunSpec, plan};
+use batch::{Plan, RunSpec};
 
 /// Set by the command line on Ctrl-C: the batch finishes the runs under way, writes nothing
 /// else, and stops (the finished runs are kept for `--resume`).
@@ -48,6 +49,8 @@ pub struct BatchOptions {
     pub shard: Option<shard::Shard>,
     /// Add replicates until the paired intervals are narrow enough.
     pub precision: Option<Precision>,
+    /// A calibration's posterior.csv, replacing the batch file's `posterior`.
+    pub posterior: Option<PathBuf>,
 }
 
 /// `--precision`: add replicates (in steps of the batch's own count) until the paired 95 %
@@ -117,7 +120,7 @@ fn write_run(
     spec: &RunSpec,
     r: &ReplicateResult,
 ) -> Result<(), OutputError> {
-    let setup = &plan.setups[spec.variant];
+    let setup = plan.setup_of(spec);
     let scale = setup.scenario.run.scale;
     let staging = runs_dir.join(format!(".tmp-{}-{}", spec.id, std::process::id()));
     if staging.exists() {
@@ -169,7 +172,7 @@ fn write_run(
 /// `hjemsim batch`: runs (or resumes) a batch and writes its tables.
 pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
     // Every scenario of the batch is loaded and validated before anything is written.
-    let mut plan = plan(&opts.batch)?;
+    let mut plan = batch::plan_with_replicates(&opts.batch, None, opts.posterior.as_deref())?;
     if opts.precision.is_some() && opts.shard.is_some() {
         return Err(Error::Usage(
             "--precision decides replicates from results, which a shard does not have; run it on one machine, or set replicates in the batch file".into(),
@@ -213,7 +216,11 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
             .collect();
         total_executed += todo.len();
         let reused = mine - todo.len();
-        run_all(&pool, &plan, &runs_dir, &todo, opts.progress, mine, reused)?;
+        let bar =
+            crate::commands::progress_bar(opts.progress, mine as u64, &plan.file.name, "runs");
+        bar.set_position(reused as u64);
+        run_all(&pool, &plan, &runs_dir, &todo, &bar)?;
+        bar.finish_and_clear();
         first_pass = false;
         let Some(p) = &opts.precision else { break };
         let series = compare::read_series(&plan, &dir)?;
@@ -228,7 +235,11 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
         if widest <= p.half_width || now >= p.max_replicates {
             break;
         }
-        plan = batch::plan_with_replicates(&opts.batch, Some((now + step).min(p.max_replicates)))?;
+        plan = batch::plan_with_replicates(
+            &opts.batch,
+            Some((now + step).min(p.max_replicates)),
+            opts.posterior.as_deref(),
+        )?;
     }
     let wall_seconds = started.elapsed().as_secs_f64();
     match opts.shard {
@@ -260,12 +271,8 @@ pub(crate) fn run_all(
     plan: &Plan,
     runs_dir: &Path,
     todo: &[&RunSpec],
-    progress: Progress,
-    mine: usize,
-    reused: usize,
+    bar: &indicatif::ProgressBar,
 ) -> Result<(), OutputError> {
-    let bar = crate::commands::progress_bar(progress, mine as u64, &plan.file.name, "runs");
-    bar.set_position(reused as u64);
     let threads = pool.current_num_threads().max(1);
     pool.install(|| -> Result<(), OutputError> {
         for wave in todo.chunks(threads) {
@@ -280,7 +287,7 @@ pub(crate) fn run_all(
             }
             wave.par_iter()
                 .map(|spec| {
-                    let setup = &plan.setups[spec.variant];
+                    let setup = plan.setup_of(spec);
                     let r = run_replicate(setup, plan.file.seed, spec.replicate, &|| {});
                     write_run(runs_dir, plan, spec, &r)?;
                     bar.inc(1);
@@ -290,6 +297,58 @@ pub(crate) fn run_all(
         }
         Ok(())
     })?;
-    bar.finish_and_clear();
+    Ok(())
+}
+
+/// Runs `variants` (each `batch.replicates` times with `batch.seed`) a few waves at a time,
+/// skipping runs already in `runs_dir`, and returns each variant's metrics averaged over its
+/// replicates. Calibration and sensitivity analysis run their designs through it: a design
+/// point is a variant, so they are parallel, paired and resumable like a batch. Planning a few
+/// waves at a time bounds memory (a history scenario's setup holds levers for every month).
+pub(crate) fn run_points(
+    pool: &rayon::ThreadPool,
+    runs_dir: &Path,
+    batch: &batch::BatchFile,
+    origin: &Path,
+    variants: Vec<batch::Variant>,
+    bar: &indicatif::ProgressBar,
+    executed: &mut usize,
+) -> Result<Vec<std::collections::BTreeMap<String, f64>>, Error> {
+    let chunk = 4 * pool.current_num_threads().max(1);
+    let mut out = Vec::with_capacity(variants.len());
+    for part in variants.chunks(chunk) {
+        let plan = batch::plan_variants(batch.clone(), origin, part.to_vec())?;
+        let todo: Vec<&RunSpec> = plan
+            .runs
+            .iter()
+            .filter(|r| !is_complete(runs_dir, &plan, r))
+            .collect();
+        *executed += todo.len();
+        bar.inc((plan.runs.len() - todo.len()) as u64);
+        run_all(pool, &plan, runs_dir, &todo, bar)?;
+        let mut sums = vec![std::collections::BTreeMap::<String, f64>::new(); plan.variants.len()];
+        for spec in &plan.runs {
+            let metrics = compare::read_metrics(&runs_dir.join(&spec.id).join("metrics.csv"))?;
+            for (name, v) in metrics {
+                *sums[spec.variant].entry(name).or_insert(0.0) += v / batch.replicates as f64;
+            }
+        }
+        out.extend(sums);
+    }
+    Ok(out)
+}
+
+/// Creates `runs_dir` (cleared first unless resuming) and removes half-written runs.
+pub(crate) fn prepare_runs_dir(runs_dir: &Path, resume: bool) -> Result<(), OutputError> {
+    if !resume && runs_dir.exists() {
+        fs::remove_dir_all(runs_dir).map_err(io(format!("clearing {}", runs_dir.display())))?;
+    }
+    fs::create_dir_all(runs_dir).map_err(io(format!("creating {}", runs_dir.display())))?;
+    for entry in fs::read_dir(runs_dir).map_err(io(format!("reading {}", runs_dir.display())))? {
+        let entry = entry.map_err(io(format!("reading {}", runs_dir.display())))?;
+        if entry.file_name().to_string_lossy().starts_with(".tmp-") {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
     Ok(())
 }

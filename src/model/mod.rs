@@ -66,7 +66,8 @@ pub enum Outcome {
 /// programme places and budget spending. Without dated changes a run has one.
 #[derive(Clone, Debug)]
 pub struct Levers {
-    pub params: Params,
+    /// Shared with the stretch before when a change touched no parameter (a stock, beds).
+    pub params: std::sync::Arc<Params>,
     /// Who young people are when they appear (drawn from the seed alone).
     pub population: crate::scenario::PopulationParams,
     pub shelter_beds: Vec<u32>,
@@ -190,14 +191,22 @@ impl Setup {
                 }
             })
             .collect();
-        let mut levers = Vec::new();
+        let mut levers: Vec<Levers> = Vec::new();
         let mut epochs = Vec::new();
+        let mut previous: Vec<Option<usize>> = vec![None; signatures.len()];
         for month in timeline.breakpoints(first, end) {
             let mut of_group = Vec::with_capacity(signatures.len());
-            for sig in &signatures {
+            for (g, sig) in signatures.iter().enumerate() {
                 let at = timeline.scenario_at(month, sig);
+                let mut new = Levers::new(&at, &municipalities);
+                if let Some(p) = previous[g]
+                    && levers[p].params == new.params
+                {
+                    new.params = levers[p].params.clone();
+                }
+                previous[g] = Some(levers.len());
                 of_group.push(levers.len() as u32);
-                levers.push(Levers::new(&at, &municipalities));
+                levers.push(new);
             }
             epochs.push((month, group_of.iter().map(|&g| of_group[g]).collect()));
         }
@@ -395,7 +404,7 @@ impl Levers {
             }
         }
         Levers {
-            params,
+            params: std::sync::Arc::new(params),
             population: scenario.population.clone(),
             shelter_beds,
             stock,

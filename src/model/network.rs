@@ -125,7 +125,7 @@ pub fn host_still_housed(people: &People, i: usize, base_serial: u32) -> bool {
 }
 
 /// Parameters of the monthly network update of a homeless person.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Drift {
     pub decay: f64,
     pub new_tie: f64,

@@ -37,7 +37,7 @@ pub const CARE_WINDOWS: usize = 3;
 const COMBOS: usize = traits::COMBINATIONS * 3;
 
 /// Prepared rules of one housing segment.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SegmentRule {
     pub name: String,
     /// Monthly probability that a unit falls vacant.
@@ -49,7 +49,7 @@ pub struct SegmentRule {
 }
 
 /// Prepared network rules (see `network`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NetworkRules {
     /// Willingness lost per hosted month, in percent points.
     pub willingness_loss: u8,
@@ -65,7 +65,7 @@ pub struct NetworkRules {
 }
 
 /// Prepared support rules (see `support`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SupportRules {
     pub offer_to: crate::scenario::SupportOffer,
     pub unsupported_loss: f64,
@@ -80,7 +80,7 @@ pub struct SupportRules {
 }
 
 /// Everything the monthly step needs, derived from one scenario.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Params {
     /// First simulated month (start of burn-in).
     pub first_month: Month,
