@@ -9,16 +9,7 @@ use std::path::{Path, PathBuf};
 const TABLES: [&str; 3] = ["summary.csv", "comparison.csv", "pit_counts.csv"];
 
 fn batch(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "batch",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--progress",
-        "never",
-    ];
-    args.extend_from_slice(extra);
-    hjemsim(&args)
+    hjemsim_into("batch", file, out, extra)
 }
 
 fn ok(o: std::process::Output) -> std::process::Output {

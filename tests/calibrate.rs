@@ -114,16 +114,7 @@ fn targets_file(dir: &Path, particles: u32, generations: u32) -> PathBuf {
 }
 
 fn calibrate(targets: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "calibrate",
-        targets.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--progress",
-        "never",
-    ];
-    args.extend_from_slice(extra);
-    let o = hjemsim(&args);
+    let o = hjemsim_into("calibrate", targets, out, extra);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     o
 }

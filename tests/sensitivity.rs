@@ -49,16 +49,7 @@ prior = {{ distribution = "uniform", min = 0.3, max = 0.8 }}
 }
 
 fn run(spec: &Path, out: &Path, extra: &[&str]) {
-    let mut args = vec![
-        "sensitivity",
-        spec.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--progress",
-        "never",
-    ];
-    args.extend_from_slice(extra);
-    let o = hjemsim(&args);
+    let o = hjemsim_into("sensitivity", spec, out, extra);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 

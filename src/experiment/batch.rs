@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
+use super::files::invalid;
 use crate::commands::prepare;
 use crate::error::Error;
 use crate::model::Setup;
-use crate::scenario::{Diagnostic, ScenarioError};
 
 /// A batch file.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -199,55 +199,15 @@ impl Posterior {
     }
 }
 
-fn invalid(path: &Path, key: &str, message: String, at: Option<(usize, usize)>) -> Error {
-    let (line, column) = at.unwrap_or((0, 0));
-    Error::Scenario(ScenarioError::Invalid(vec![Diagnostic {
-        source: path.display().to_string(),
-        line,
-        column,
-        key: key.to_string(),
-        message,
-    }]))
-}
-
 /// Whether a TOML file is a batch file (it names a `baseline`).
 pub fn is_batch_file(path: &Path) -> bool {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
-        .is_some_and(|t| t.contains_key("baseline"))
+    super::files::has_keys(path, &["baseline"])
 }
 
 /// Reads a batch file.
 pub fn read_batch(path: &Path) -> Result<BatchFile, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| invalid(path, "", format!("cannot read batch file: {e}"), None))?;
-    let file: BatchFile = toml::from_str(&text).map_err(|e| {
-        let at = e.span().map(|s| {
-            let before = &text[..s.start.min(text.len())];
-            (
-                before.matches('\n').count() + 1,
-                before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
-            )
-        });
-        invalid(path, "", e.message().trim_end().to_string(), at)
-    })?;
-    if file.name.is_empty()
-        || !file
-            .name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err(invalid(
-            path,
-            "name",
-            format!(
-                "`{}` is not a valid name; allowed: letters, digits, `-` and `_`",
-                file.name
-            ),
-            None,
-        ));
-    }
+    let file: BatchFile = super::files::read_toml(path, "batch file")?;
+    super::files::check_name(path, &file.name)?;
     if !(1..=100_000).contains(&file.replicates) {
         return Err(invalid(
             path,

@@ -34,11 +34,11 @@ use serde::{Deserialize, Serialize};
 use super::INTERRUPTED;
 use super::batch::{BatchFile, Variant};
 use super::compare::{csv_bytes, write_file};
+use super::files::invalid;
 use crate::commands::{Progress, prepare};
 use crate::error::Error;
 use crate::output::OutputError;
 use crate::scenario::timeline::{KeyKind, kind_of, overlay_for};
-use crate::scenario::{Diagnostic, ScenarioError};
 
 /// A targets file (`scenarios/calibration/targets.toml`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -155,46 +155,11 @@ pub struct CalibrationReport {
     pub installed: Option<PathBuf>,
 }
 
-fn invalid(path: &Path, key: &str, message: String, at: Option<(usize, usize)>) -> Error {
-    let (line, column) = at.unwrap_or((0, 0));
-    Error::Scenario(ScenarioError::Invalid(vec![Diagnostic {
-        source: path.display().to_string(),
-        line,
-        column,
-        key: key.to_string(),
-        message,
-    }]))
-}
-
 /// Reads and checks a targets file (the scenario and keys are checked in [`prepare_targets`]).
 pub fn read_targets(path: &Path) -> Result<TargetsFile, Error> {
-    let text = fs::read_to_string(path)
-        .map_err(|e| invalid(path, "", format!("cannot read targets file: {e}"), None))?;
-    let file: TargetsFile = toml::from_str(&text).map_err(|e| {
-        let at = e.span().map(|s| {
-            let before = &text[..s.start.min(text.len())];
-            (
-                before.matches('\n').count() + 1,
-                before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
-            )
-        });
-        invalid(path, "", e.message().trim_end().to_string(), at)
-    })?;
+    let file: TargetsFile = super::files::read_toml(path, "targets file")?;
+    super::files::check_name(path, &file.name)?;
     let fail = |key: &str, message: String| Err(invalid(path, key, message, None));
-    if file.name.is_empty()
-        || !file
-            .name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return fail(
-            "name",
-            format!(
-                "`{}` is not a valid name; allowed: letters, digits, `-` and `_`",
-                file.name
-            ),
-        );
-    }
     if !(1..=1000).contains(&file.replicates) {
         return fail(
             "replicates",
@@ -276,10 +241,7 @@ pub fn read_targets(path: &Path) -> Result<TargetsFile, Error> {
 
 /// Whether a TOML file is a calibration targets file (it has `targets` and `parameters`).
 pub fn is_targets_file(path: &Path) -> bool {
-    fs::read_to_string(path)
-        .ok()
-        .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
-        .is_some_and(|t| t.contains_key("targets") && t.contains_key("parameters"))
+    super::files::has_keys(path, &["targets", "parameters"])
 }
 
 /// Reads a targets file and checks it against its scenario (keys, priors, metrics), running

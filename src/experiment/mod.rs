@@ -14,6 +14,7 @@ pub mod batch;
 pub mod calibrate;
 pub mod compare;
 pub mod estimate;
+pub(crate) mod files;
 pub mod sensitivity;
 pub mod shard;
 

@@ -23,7 +23,6 @@ use super::compare::{csv_bytes, write_file};
 use crate::commands::{Progress, prepare};
 use crate::error::Error;
 use crate::scenario::timeline::{KeyKind, kind_of};
-use crate::scenario::{Diagnostic, ScenarioError};
 
 /// A sensitivity specification (`scenarios/sensitivity/*.toml`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -112,13 +111,7 @@ pub struct SensitivityReport {
 }
 
 fn invalid(path: &Path, key: &str, message: String) -> Error {
-    Error::Scenario(ScenarioError::Invalid(vec![Diagnostic {
-        source: path.display().to_string(),
-        line: 0,
-        column: 0,
-        key: key.to_string(),
-        message,
-    }]))
+    super::files::invalid(path, key, message, None)
 }
 
 /// A parameter's range on the sampling scale (log for log-uniform).
@@ -148,28 +141,15 @@ impl Range {
 
 /// Whether a TOML file is a sensitivity specification (it has `morris`).
 pub fn is_sensitivity_file(path: &Path) -> bool {
-    fs::read_to_string(path)
-        .ok()
-        .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
-        .is_some_and(|t| t.contains_key("morris"))
+    super::files::has_keys(path, &["morris"])
 }
 
 /// Reads and checks a sensitivity file (keys and ranges are checked when it runs, before any
 /// run starts).
 pub fn read_spec(path: &Path) -> Result<SensitivitySpec, Error> {
-    let text = fs::read_to_string(path)
-        .map_err(|e| invalid(path, "", format!("cannot read sensitivity file: {e}")))?;
-    let spec: SensitivitySpec =
-        toml::from_str(&text).map_err(|e| invalid(path, "", e.message().trim_end().to_string()))?;
+    let spec: SensitivitySpec = super::files::read_toml(path, "sensitivity file")?;
+    super::files::check_name(path, &spec.name)?;
     let fail = |key: &str, m: String| Err(invalid(path, key, m));
-    if spec.name.is_empty()
-        || !spec
-            .name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return fail("name", format!("`{}` is not a valid name", spec.name));
-    }
     if !(1..=100).contains(&spec.replicates) {
         return fail(
             "replicates",

@@ -31,3 +31,17 @@ pub fn manifest_without_runtime(dir: &Path) -> serde_json::Value {
     v.as_object_mut().unwrap().remove("runtime");
     v
 }
+
+/// Runs `hjemsim CMD FILE --out OUT --progress never EXTRA...` (batch, calibrate, sensitivity).
+pub fn hjemsim_into(cmd: &str, file: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        cmd,
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--progress",
+        "never",
+    ];
+    args.extend_from_slice(extra);
+    hjemsim(&args)
+}
