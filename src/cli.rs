@@ -126,6 +126,11 @@ pub enum Command {
         /// scenarios/calibration/calibrated.toml), which history.toml and baseline.toml extend.
         #[arg(long)]
         install: bool,
+        /// Run only shard I of N (`I/N` or `auto`, as for batch) of every generation's runs,
+        /// waiting for the other shards' runs in the shared output folder; every shard ends with
+        /// the same tables.
+        #[arg(long, value_name = "I/N|auto")]
+        shard: Option<String>,
         /// Progress bar: on a terminal (auto), always, or never.
         #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
         progress: ProgressArg,
@@ -148,6 +153,11 @@ pub enum Command {
         /// Keep the runs an earlier, interrupted call finished, and run only the rest.
         #[arg(long)]
         resume: bool,
+        /// Run only shard I of N (`I/N` or `auto`, as for batch) of every generation's runs,
+        /// waiting for the other shards' runs in the shared output folder; every shard ends with
+        /// the same tables.
+        #[arg(long, value_name = "I/N|auto")]
+        shard: Option<String>,
         /// Progress bar: on a terminal (auto), always, or never.
         #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
         progress: ProgressArg,

@@ -49,16 +49,7 @@ fn main() {
             posterior,
             progress,
         } => {
-            let shard = match shard
-                .map(|s| hjemsim::experiment::shard::Shard::parse(&s, |k| std::env::var(k).ok()))
-                .transpose()
-            {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("error: --shard: {e}");
-                    std::process::exit(2);
-                }
-            };
+            let shard = parse_shard(shard);
             // Ctrl-C: finish the runs under way and stop cleanly; a second Ctrl-C stops at once.
             let _ = ctrlc::set_handler(|| {
                 use std::sync::atomic::Ordering;
@@ -111,6 +102,7 @@ fn main() {
             threads,
             resume,
             install,
+            shard,
             progress,
         } => {
             let _ = ctrlc::set_handler(|| {
@@ -127,6 +119,7 @@ fn main() {
                 resume,
                 progress: progress.into(),
                 install,
+                shard: parse_shard(shard),
             };
             match hjemsim::experiment::calibrate::calibrate(&opts) {
                 Ok(r) => {
@@ -155,6 +148,7 @@ fn main() {
             out,
             threads,
             resume,
+            shard,
             progress,
         } => {
             let opts = hjemsim::experiment::sensitivity::SensitivityOptions {
@@ -163,6 +157,7 @@ fn main() {
                 threads,
                 resume,
                 progress: progress.into(),
+                shard: parse_shard(shard),
             };
             match hjemsim::experiment::sensitivity::sensitivity(&opts) {
                 Ok(r) => {
@@ -256,4 +251,18 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// `--shard I/N|auto`, or exit 2 with the reason.
+fn parse_shard(shard: Option<String>) -> Option<hjemsim::experiment::shard::Shard> {
+    match shard
+        .map(|s| hjemsim::experiment::shard::Shard::parse(&s, |k| std::env::var(k).ok()))
+        .transpose()
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: --shard: {e}");
+            std::process::exit(2);
+        }
+    }
 }

@@ -75,12 +75,24 @@ fn observed() -> Vec<(String, f64)> {
         .collect()
 }
 
-/// Writes a targets file for the small benchmark into `dir`.
+/// Writes a targets file for the small benchmark into `dir`, with the chain the repository
+/// uses: `model.toml` extends the calibrated overlay `installed.toml`, which extends the
+/// benchmark.
 fn targets_file(dir: &Path, particles: u32, generations: u32) -> PathBuf {
-    let mut text = format!(
-        "name = \"recover\"\nscenario = {:?}\nreplicates = 2\nseed = 5\n\n[set]\n",
-        scenario("benchmarks/small.toml").display().to_string()
-    );
+    let base = scenario("benchmarks/small.toml").display().to_string();
+    std::fs::write(
+        dir.join("installed.toml"),
+        format!("extends = {base:?}\nname = \"calibrated\"\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("model.toml"),
+        "extends = \"installed.toml\"\nname = \"bench-small\"\n",
+    )
+    .unwrap();
+    let mut text =
+        "name = \"recover\"\nscenario = \"model.toml\"\nreplicates = 2\nseed = 5\n\n[set]\n"
+            .to_string();
     for s in small_sets() {
         let (k, v) = s.split_once('=').unwrap();
         let v = if v.contains('-') {
@@ -92,10 +104,9 @@ fn targets_file(dir: &Path, particles: u32, generations: u32) -> PathBuf {
     }
     text.push_str(&format!(
         "\n[abc]\nparticles = {particles}\nalpha = 0.5\nmin_acceptance = 0.02\nmax_generations = {generations}\n\n\
-         [calibrated]\npath = \"installed.toml\"\nextends = {:?}\n\n\
+         [calibrated]\npath = \"installed.toml\"\nextends = {base:?}\n\n\
          [[parameters]]\nkey = \"entry.baseline_monthly\"\nprior = {{ distribution = \"log_uniform\", min = 0.00003, max = 0.0006 }}\n\n\
-         [[parameters]]\nkey = \"exits.type_exit_monthly[0]\"\nprior = {{ distribution = \"uniform\", min = 0.1, max = 0.6 }}\n",
-        scenario("benchmarks/small.toml").display().to_string()
+         [[parameters]]\nkey = \"exits.type_exit_monthly[0]\"\nprior = {{ distribution = \"uniform\", min = 0.1, max = 0.6 }}\n"
     ));
     for (metric, value) in observed() {
         // 10 % uncertainty on counts, 5 points on shares.
@@ -192,6 +203,39 @@ fn calibration_gives_the_same_bytes_for_any_thread_count_and_after_a_kill() {
             read(&one.join("recover").join(f)),
             read(&two.join("recover").join(f)),
             "{f} differs between 1 and 2 threads"
+        );
+    }
+
+    // Two shards in one shared folder, as a Slurm array would run them: each runs its share of
+    // every generation and waits for the other's; both end with the single machine's tables.
+    let shared = tmp.path().join("shared");
+    let shards: Vec<std::process::Child> = ["0/2", "1/2"]
+        .iter()
+        .map(|s| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_hjemsim"))
+                .args([
+                    "calibrate",
+                    targets.to_str().unwrap(),
+                    "--progress",
+                    "never",
+                ])
+                .args(["--threads", "1", "--shard", s, "--out"])
+                .arg(&shared)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in shards {
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    for f in OUTPUTS {
+        assert_eq!(
+            read(&one.join("recover").join(f)),
+            read(&shared.join("recover").join(f)),
+            "{f} differs between shards and one machine"
         );
     }
 

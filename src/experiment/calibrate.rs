@@ -140,6 +140,9 @@ pub struct CalibrateOptions {
     /// Write the calibrated overlay to the path the targets file names (else only into the
     /// output folder).
     pub install: bool,
+    /// Run only this shard's runs of each generation, waiting for the other shards' runs in the
+    /// shared output folder (a Slurm array whose tasks all run the same command).
+    pub shard: Option<super::shard::Shard>,
 }
 
 /// What a finished calibration reports back.
@@ -390,9 +393,10 @@ fn simulate(
     pool: &rayon::ThreadPool,
     runs_dir: &Path,
     points: &[(Point, (u32, u32))],
-    progress: Progress,
+    opts: &CalibrateOptions,
     executed: &mut usize,
 ) -> Result<Vec<Vec<f64>>, Error> {
+    let progress = opts.progress;
     let f = &pre.file;
     let variants: Vec<Variant> = points
         .iter()
@@ -430,7 +434,14 @@ fn simulate(
         ),
         "runs",
     );
-    let metrics = super::run_points(pool, runs_dir, &batch, &pre.path, variants, &bar, executed)?;
+    let runner = super::PointRunner {
+        pool,
+        runs_dir,
+        batch: &batch,
+        origin: &pre.path,
+        shard: opts.shard,
+    };
+    let metrics = super::run_points(&runner, variants, &bar, executed)?;
     bar.finish_and_clear();
     metrics
         .iter()
@@ -500,7 +511,8 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<CalibrationReport, Error> {
     let dir = opts.out.join(&f.name);
     let runs_dir = dir.join("runs");
     let io = |what: String| move |e: std::io::Error| Error::Output(OutputError::new(what, e));
-    super::prepare_runs_dir(&runs_dir, opts.resume)?;
+    // Shards share the folder: none of them clears it.
+    super::prepare_runs_dir(&runs_dir, opts.resume || opts.shard.is_some())?;
     let pool = crate::commands::thread_pool(opts.threads)?;
     let n = f.abc.particles as usize;
     let kept_n = (f.abc.alpha * n as f64).floor() as usize;
@@ -524,14 +536,7 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<CalibrationReport, Error> {
             (point, (0, k as u32))
         })
         .collect();
-    let simulated = simulate(
-        &pre,
-        &pool,
-        &runs_dir,
-        &points,
-        opts.progress,
-        &mut executed,
-    )?;
+    let simulated = simulate(&pre, &pool, &runs_dir, &points, opts, &mut executed)?;
     let all: Vec<Particle> = points
         .into_iter()
         .zip(simulated)
@@ -587,14 +592,7 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<CalibrationReport, Error> {
                 .collect();
             points.push((point, (generation, k as u32)));
         }
-        let simulated = simulate(
-            &pre,
-            &pool,
-            &runs_dir,
-            &points,
-            opts.progress,
-            &mut executed,
-        )?;
+        let simulated = simulate(&pre, &pool, &runs_dir, &points, opts, &mut executed)?;
         let mut accepted = 0usize;
         let mut fresh = Vec::with_capacity(points.len());
         for ((point, born), simulated) in points.into_iter().zip(simulated) {

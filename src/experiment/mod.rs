@@ -301,20 +301,34 @@ pub(crate) fn run_all(
     Ok(())
 }
 
+/// Where and how design points run: the pool, the shared runs folder, the batch settings every
+/// point uses (replicates, seed, sets), the file that asked (named in errors) and the shard.
+pub(crate) struct PointRunner<'a> {
+    pub pool: &'a rayon::ThreadPool,
+    pub runs_dir: &'a Path,
+    pub batch: &'a batch::BatchFile,
+    pub origin: &'a Path,
+    pub shard: Option<shard::Shard>,
+}
+
 /// Runs `variants` (each `batch.replicates` times with `batch.seed`) a few waves at a time,
 /// skipping runs already in `runs_dir`, and returns each variant's metrics averaged over its
 /// replicates. Calibration and sensitivity analysis run their designs through it: a design
 /// point is a variant, so they are parallel, paired and resumable like a batch. Planning a few
 /// waves at a time bounds memory (a history scenario's setup holds levers for every month).
 pub(crate) fn run_points(
-    pool: &rayon::ThreadPool,
-    runs_dir: &Path,
-    batch: &batch::BatchFile,
-    origin: &Path,
+    runner: &PointRunner,
     variants: Vec<batch::Variant>,
     bar: &indicatif::ProgressBar,
     executed: &mut usize,
 ) -> Result<Vec<std::collections::BTreeMap<String, f64>>, Error> {
+    let PointRunner {
+        pool,
+        runs_dir,
+        batch,
+        origin,
+        shard,
+    } = *runner;
     let chunk = 4 * pool.current_num_threads().max(1);
     let mut out = Vec::with_capacity(variants.len());
     for part in variants.chunks(chunk) {
@@ -322,11 +336,25 @@ pub(crate) fn run_points(
         let todo: Vec<&RunSpec> = plan
             .runs
             .iter()
-            .filter(|r| !is_complete(runs_dir, &plan, r))
+            .filter(|r| shard.is_none_or(|s| s.owns(&r.id)) && !is_complete(runs_dir, &plan, r))
             .collect();
         *executed += todo.len();
         bar.inc((plan.runs.len() - todo.len()) as u64);
         run_all(pool, &plan, runs_dir, &todo, bar)?;
+        // A shard needs the other shards' runs of this chunk too: every shard computes the same
+        // design from the same results, so it waits for them in the shared folder.
+        while shard.is_some() && plan.runs.iter().any(|r| !is_complete(runs_dir, &plan, r)) {
+            if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(Error::Output(OutputError::new(
+                    "interrupted",
+                    std::io::Error::new(
+                        std::io::ErrorKind::Interrupted,
+                        "stopped on Ctrl-C while waiting for other shards; rerun with --resume",
+                    ),
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
         let mut sums = vec![std::collections::BTreeMap::<String, f64>::new(); plan.variants.len()];
         for spec in &plan.runs {
             let metrics = compare::read_metrics(&runs_dir.join(&spec.id).join("metrics.csv"))?;

@@ -84,6 +84,8 @@ pub struct SensitivityOptions {
     pub threads: usize,
     pub resume: bool,
     pub progress: Progress,
+    /// Run only this shard's runs, waiting for the others' in the shared folder.
+    pub shard: Option<super::shard::Shard>,
 }
 
 /// One row of `sensitivity.csv`.
@@ -266,7 +268,7 @@ pub fn sensitivity(opts: &SensitivityOptions) -> Result<SensitivityReport, Error
     }
     let dir = opts.out.join(&spec.name);
     let runs_dir = dir.join("runs");
-    super::prepare_runs_dir(&runs_dir, opts.resume)?;
+    super::prepare_runs_dir(&runs_dir, opts.resume || opts.shard.is_some())?;
     let pool = crate::commands::thread_pool(opts.threads)?;
     let batch = BatchFile {
         name: spec.name.clone(),
@@ -327,15 +329,14 @@ pub fn sensitivity(opts: &SensitivityOptions) -> Result<SensitivityReport, Error
             &format!("{} {design}", spec.name),
             "runs",
         );
-        let metrics = super::run_points(
-            &pool,
-            &runs_dir,
-            &batch,
-            &opts.spec,
-            variants,
-            &bar,
-            &mut executed,
-        )?;
+        let runner = super::PointRunner {
+            pool: &pool,
+            runs_dir: &runs_dir,
+            batch: &batch,
+            origin: &opts.spec,
+            shard: opts.shard,
+        };
+        let metrics = super::run_points(&runner, variants, &bar, &mut executed)?;
         bar.finish_and_clear();
         let get = |m: &BTreeMap<String, f64>, name: &str| -> Result<f64, Error> {
             m.get(name).copied().ok_or_else(|| {
