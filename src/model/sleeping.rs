@@ -176,9 +176,9 @@ mod tests {
 
     #[test]
     fn a_hosts_willingness_wears_out() {
-        let params = params();
-        let loss = params.network.willingness_loss;
-        assert_eq!(loss, 15);
+        let mut params = params();
+        // 15 points a month (the calibrated value is elsewhere; the arithmetic below needs 15).
+        params.network.willingness_loss = 15;
         let mut people = street_people(1);
         people.tie_kind[0] = EXTERNAL;
         people.tie_willingness[0] = FULL_WILLINGNESS;
