@@ -100,6 +100,10 @@ pub enum Command {
         /// so intervals include parameter uncertainty (replaces the batch file's `posterior`).
         #[arg(long, value_name = "FILE")]
         posterior: Option<PathBuf>,
+        /// Replicates per scenario (replaces the batch file's; with --posterior, the number of
+        /// parameter draws).
+        #[arg(long)]
+        replicates: Option<u32>,
         /// Progress bar: on a terminal (auto), always, or never.
         #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
         progress: ProgressArg,

@@ -47,6 +47,7 @@ fn main() {
             metric,
             max_replicates,
             posterior,
+            replicates,
             progress,
         } => {
             let shard = parse_shard(shard);
@@ -71,6 +72,7 @@ fn main() {
                     max_replicates,
                 }),
                 posterior,
+                replicates,
             };
             match hjemsim::experiment::run_batch(&opts) {
                 Ok(r) => {

@@ -52,6 +52,9 @@ pub struct BatchOptions {
     pub precision: Option<Precision>,
     /// A calibration's posterior.csv, replacing the batch file's `posterior`.
     pub posterior: Option<PathBuf>,
+    /// Replicates per scenario, replacing the batch file's (with a posterior: the number of
+    /// parameter draws).
+    pub replicates: Option<u32>,
 }
 
 /// `--precision`: add replicates (in steps of the batch's own count) until the paired 95 %
@@ -173,7 +176,13 @@ fn write_run(
 /// `hjemsim batch`: runs (or resumes) a batch and writes its tables.
 pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
     // Every scenario of the batch is loaded and validated before anything is written.
-    let mut plan = batch::plan_with_replicates(&opts.batch, None, opts.posterior.as_deref())?;
+    if opts.replicates.is_some_and(|r| !(1..=100_000).contains(&r)) {
+        return Err(Error::Usage(
+            "--replicates: allowed 1 to 100000".to_string(),
+        ));
+    }
+    let mut plan =
+        batch::plan_with_replicates(&opts.batch, opts.replicates, opts.posterior.as_deref())?;
     if opts.precision.is_some() && opts.shard.is_some() {
         return Err(Error::Usage(
             "--precision decides replicates from results, which a shard does not have; run it on one machine, or set replicates in the batch file".into(),
