@@ -51,14 +51,7 @@ fn main() {
             progress,
         } => {
             let shard = parse_shard(shard);
-            // Ctrl-C: finish the runs under way and stop cleanly; a second Ctrl-C stops at once.
-            let _ = ctrlc::set_handler(|| {
-                use std::sync::atomic::Ordering;
-                if hjemsim::experiment::INTERRUPTED.swap(true, Ordering::SeqCst) {
-                    std::process::exit(130);
-                }
-                eprintln!("\nstopping after the runs under way (Ctrl-C again to stop now)");
-            });
+            stop_cleanly_on_ctrl_c();
             let opts = hjemsim::experiment::BatchOptions {
                 batch,
                 out,
@@ -107,13 +100,7 @@ fn main() {
             shard,
             progress,
         } => {
-            let _ = ctrlc::set_handler(|| {
-                use std::sync::atomic::Ordering;
-                if hjemsim::experiment::INTERRUPTED.swap(true, Ordering::SeqCst) {
-                    std::process::exit(130);
-                }
-                eprintln!("\nstopping after the runs under way (Ctrl-C again to stop now)");
-            });
+            stop_cleanly_on_ctrl_c();
             let opts = hjemsim::experiment::calibrate::CalibrateOptions {
                 targets,
                 out,
@@ -153,6 +140,7 @@ fn main() {
             shard,
             progress,
         } => {
+            stop_cleanly_on_ctrl_c();
             let opts = hjemsim::experiment::sensitivity::SensitivityOptions {
                 spec,
                 out,
@@ -267,4 +255,16 @@ fn parse_shard(shard: Option<String>) -> Option<hjemsim::experiment::shard::Shar
             std::process::exit(2);
         }
     }
+}
+
+/// Ctrl-C finishes the runs under way and stops cleanly (they are kept for `--resume`); a second
+/// Ctrl-C stops at once.
+fn stop_cleanly_on_ctrl_c() {
+    let _ = ctrlc::set_handler(|| {
+        use std::sync::atomic::Ordering;
+        if hjemsim::experiment::INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping after the runs under way (Ctrl-C again to stop now)");
+    });
 }
