@@ -142,6 +142,125 @@ month_counts! {
     support_cost_dkk,
     /// What the scenario's budget pays this month for what it bought, DKK.
     budget_spend_dkk,
+    /// Young people who moved to another municipality this month (they arrive there at the
+    /// start of the next month), and those who arrived here at the end of this month.
+    moved_out,
+    moved_in,
+    /// Shelter nights refunded by the state this month (before the refund share).
+    shelter_refund_nights,
+    /// Support clients within the months the state refunds.
+    support_refund_clients,
+    /// Rollout capacity of the concepts' primary offers and people using it (end of month).
+    rollout_capacity,
+    rollout_served,
+    /// Clients served by a rollout still housed 3, 6, 12, 18 months after moving in, and in
+    /// education or a job at 12 months (outcomes an investor is paid for).
+    concept_housed_3m,
+    concept_housed_6m,
+    concept_housed_12m,
+    concept_housed_18m,
+    concept_active_12m,
+    /// Shelter months below the level of the 12 months before an investor's adoption.
+    concept_shelter_avoided,
+    /// Costs by item (gross), DKK: support (own clients, bought workers and rollout slots),
+    /// rent subsidies of bought units, programme places, one-off establishment (capital),
+    /// outcome payments. Shelter's gross cost is `shelter_cost_dkk`.
+    spend_support_dkk,
+    spend_rent_subsidy_dkk,
+    spend_programme_places_dkk,
+    spend_capital_dkk,
+    spend_outcome_payments_dkk,
+    /// Who pays each item, DKK (`costs.csv` lists them by payer and item).
+    paid_shelter_municipality_dkk,
+    paid_shelter_state_dkk,
+    paid_support_municipality_dkk,
+    paid_support_state_dkk,
+    paid_support_investor_dkk,
+    paid_support_foundation_dkk,
+    paid_rent_subsidy_municipality_dkk,
+    paid_rent_subsidy_investor_dkk,
+    paid_rent_subsidy_foundation_dkk,
+    paid_programme_places_municipality_dkk,
+    paid_programme_places_investor_dkk,
+    paid_programme_places_foundation_dkk,
+    paid_capital_municipality_dkk,
+    paid_capital_investor_dkk,
+    paid_capital_foundation_dkk,
+    paid_outcome_payments_municipality_dkk,
+}
+
+/// Payers, in output order.
+pub const PAYERS: [&str; 4] = ["municipality", "state", "investor", "foundation"];
+/// Cost items, in output order.
+pub const ITEMS: [&str; 6] = [
+    "shelter_nights",
+    "support_months",
+    "rent_subsidy",
+    "programme_places",
+    "capital",
+    "outcome_payments",
+];
+
+impl MonthCounts {
+    /// The gross cost of each item ([`ITEMS`] order).
+    pub fn spend(&self) -> [u64; 6] {
+        [
+            self.shelter_cost_dkk,
+            self.spend_support_dkk,
+            self.spend_rent_subsidy_dkk,
+            self.spend_programme_places_dkk,
+            self.spend_capital_dkk,
+            self.spend_outcome_payments_dkk,
+        ]
+    }
+
+    /// Who paid each item: `[item][payer]` in [`ITEMS`] x [`PAYERS`] order.
+    pub fn paid(&self) -> [[u64; 4]; 6] {
+        [
+            [
+                self.paid_shelter_municipality_dkk,
+                self.paid_shelter_state_dkk,
+                0,
+                0,
+            ],
+            [
+                self.paid_support_municipality_dkk,
+                self.paid_support_state_dkk,
+                self.paid_support_investor_dkk,
+                self.paid_support_foundation_dkk,
+            ],
+            [
+                self.paid_rent_subsidy_municipality_dkk,
+                0,
+                self.paid_rent_subsidy_investor_dkk,
+                self.paid_rent_subsidy_foundation_dkk,
+            ],
+            [
+                self.paid_programme_places_municipality_dkk,
+                0,
+                self.paid_programme_places_investor_dkk,
+                self.paid_programme_places_foundation_dkk,
+            ],
+            [
+                self.paid_capital_municipality_dkk,
+                0,
+                self.paid_capital_investor_dkk,
+                self.paid_capital_foundation_dkk,
+            ],
+            [self.paid_outcome_payments_municipality_dkk, 0, 0, 0],
+        ]
+    }
+
+    /// What each payer paid ([`PAYERS`] order).
+    pub fn paid_by_payer(&self) -> [u64; 4] {
+        let mut out = [0; 4];
+        for row in self.paid() {
+            for (o, v) in out.iter_mut().zip(row) {
+                *o += v;
+            }
+        }
+        out
+    }
 }
 
 impl MonthCounts {
@@ -172,10 +291,31 @@ impl MonthCounts {
 /// The conservation and capacity checks of DESIGN.md, for one municipality-month.
 /// Returns the first broken rule, if any.
 pub fn check_books(c: &MonthCounts) -> Result<(), String> {
-    if c.population_start + c.entries_18 != c.population_end + c.exits_age30 + c.deaths {
+    if c.population_start + c.entries_18
+        != c.population_end + c.exits_age30 + c.deaths + c.moved_out
+    {
         return Err(format!(
-            "people in + entries - exits != people out: {} + {} - {} - {} != {}",
-            c.population_start, c.entries_18, c.exits_age30, c.deaths, c.population_end
+            "people in + entries - exits - moves out != people out: {} + {} - {} - {} - {} != {}",
+            c.population_start,
+            c.entries_18,
+            c.exits_age30,
+            c.deaths,
+            c.moved_out,
+            c.population_end
+        ));
+    }
+    for (item, (spend, paid)) in ITEMS.iter().zip(c.spend().iter().zip(c.paid())) {
+        if *spend != paid.iter().sum::<u64>() {
+            return Err(format!(
+                "{item}: paid by payers {} != spent {spend}",
+                paid.iter().sum::<u64>()
+            ));
+        }
+    }
+    if c.rollout_served > c.rollout_capacity {
+        return Err(format!(
+            "rollout served {} exceed its capacity {}",
+            c.rollout_served, c.rollout_capacity
         ));
     }
     if c.state_total() != c.population_end {

@@ -100,6 +100,10 @@ impl HousingState {
 pub const PROGRAMME_IPS: u8 = 1;
 pub const PROGRAMME_COMMUNITY: u8 = 2;
 pub const PROGRAMME_TREATMENT: u8 = 4;
+/// Served by a rollout: started support in one of its slots (outcomes are counted for them).
+pub const PROGRAMME_CONCEPT: u8 = 8;
+/// That support runs at low fidelity: it does not lower the risk of losing the home.
+pub const PROGRAMME_LOW_FIDELITY: u8 = 16;
 
 /// `state_detail` for [`HousingState::Institution`].
 pub const INSTITUTION_PSYCHIATRIC: u8 = 1;
@@ -111,6 +115,24 @@ pub const NEVER: i32 = i32::MIN / 2;
 /// Ages in months.
 pub const AGE_ENTRY_MONTHS: i32 = 18 * 12;
 pub const AGE_EXIT_MONTHS: i32 = 30 * 12;
+
+/// One young person's attributes on the way between municipalities.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Person {
+    pub birth_month: i32,
+    pub traits: u8,
+    pub activity: u8,
+    pub latent_type: u8,
+    /// Housed, at risk, or street (a homeless mover arrives without a place to sleep).
+    pub housing: HousingState,
+    pub state_since: i32,
+    pub spell_start: i32,
+    pub last_exit: i32,
+    pub months_homeless: u16,
+    pub episodes: u8,
+    /// Tie kinds and willingness.
+    pub ties: [(u8, u8); crate::model::network::SLOTS],
+}
 
 /// The young people of one municipality, one column per attribute.
 #[derive(Clone, Debug, Default)]
@@ -251,6 +273,63 @@ impl People {
         let serial = id & 0x00FF_FFFF;
         let row = serial.checked_sub(base_serial)? as usize;
         (row < self.len() && self.id[row] == id).then_some(row)
+    }
+
+    /// A copy of row `i`, for a move to another municipality.
+    pub fn person(&self, i: usize) -> Person {
+        let slots = crate::model::network::SLOTS;
+        let mut ties = [(0u8, 0u8); crate::model::network::SLOTS];
+        for (s, tie) in ties.iter_mut().enumerate() {
+            *tie = (
+                self.tie_kind[i * slots + s],
+                self.tie_willingness[i * slots + s],
+            );
+        }
+        Person {
+            birth_month: self.birth_month[i],
+            traits: self.traits[i],
+            activity: self.activity[i],
+            latent_type: self.latent_type[i],
+            housing: self.housing[i],
+            state_since: self.state_since[i],
+            spell_start: self.spell_start[i],
+            last_exit: self.last_exit[i],
+            months_homeless: self.months_homeless[i],
+            episodes: self.episodes[i],
+            ties,
+        }
+    }
+
+    /// Appends someone who moved here, under a new id of this municipality. Ties to people of
+    /// the old municipality are gone; ties outside it (family elsewhere) go with them. They
+    /// arrive without an allocated home, support, programme or place on the list.
+    pub fn push_arrival(&mut self, p: &Person, id: u32) {
+        use crate::model::network::{EMPTY, EXTERNAL, NO_HOST};
+        self.id.push(id);
+        self.birth_month.push(p.birth_month);
+        self.traits.push(p.traits);
+        self.activity.push(p.activity);
+        self.latent_type.push(p.latent_type);
+        self.housing.push(p.housing);
+        self.state_detail.push(0);
+        self.state_since.push(p.state_since);
+        self.spell_start.push(p.spell_start);
+        self.last_exit.push(p.last_exit);
+        self.months_homeless.push(p.months_homeless);
+        self.episodes.push(p.episodes);
+        self.host_slot.push(NO_HOST);
+        self.programmes.push(0);
+        for &(kind, willingness) in &p.ties {
+            let external = kind == EXTERNAL;
+            self.tie_kind.push(if external { EXTERNAL } else { EMPTY });
+            self.tie_target.push(0);
+            self.tie_willingness
+                .push(if external { willingness } else { 0 });
+        }
+        self.cooldown_until.push(NEVER);
+        self.tenancy.push(0);
+        self.support.push(0);
+        self.support_since.push(NEVER);
     }
 
     /// Drops rows `..n` (the aged-out prefix), keeping every column aligned.

@@ -59,6 +59,11 @@ pub enum Decision {
     NewTie = 12,
     /// A community programme's new tie.
     CommunityTie = 14,
+    /// Whether a client in a rollout's support slot gets support as designed (its fidelity).
+    RolloutFidelity = 18,
+    /// Whether a young person moves to another municipality this month (19), and where (20).
+    Move = 19,
+    MoveDestination = 20,
     /// Whether a housing offer is accepted (one code per segment: `OfferAcceptance + segment`).
     OfferAcceptance = 64,
     /// Number of 18-year-olds who enter a municipality this month.

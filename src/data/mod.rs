@@ -16,6 +16,8 @@ pub struct Municipality {
     pub population_18_29: u32,
     /// Student and youth homes (kollegier and ungdomsboliger).
     pub student_homes: u32,
+    /// Indices of municipalities sharing a border or a fixed link (column `neighbours`).
+    pub neighbours: Vec<u32>,
 }
 
 #[derive(Deserialize)]
@@ -26,6 +28,9 @@ struct Row {
     population: u32,
     population_18_29: u32,
     student_homes: u32,
+    /// `;`-separated names; the column may be left out.
+    #[serde(default)]
+    neighbours: String,
     #[allow(dead_code)]
     source: String,
 }
@@ -56,6 +61,7 @@ pub fn load_municipalities(path: &Path) -> Result<Vec<Municipality>, DataError> 
     })?;
     let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
     let mut out: Vec<Municipality> = Vec::new();
+    let mut neighbour_names: Vec<Vec<String>> = Vec::new();
     for row in reader.deserialize::<Row>() {
         let row = row.map_err(|e| DataError::Row {
             path: path.to_path_buf(),
@@ -83,13 +89,43 @@ pub fn load_municipalities(path: &Path) -> Result<Vec<Municipality>, DataError> 
                 row.population_18_29, row.population
             )));
         }
+        neighbour_names.push(
+            row.neighbours
+                .split(';')
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .collect(),
+        );
         out.push(Municipality {
             name: row.municipality,
             region: row.region,
             population: row.population,
             population_18_29: row.population_18_29,
             student_homes: row.student_homes,
+            neighbours: Vec::new(),
         });
+    }
+    // Neighbours name rows of the table, and the relation is symmetric.
+    for (i, names) in neighbour_names.iter().enumerate() {
+        let fail = |message: String| DataError::Row {
+            path: path.to_path_buf(),
+            line: i as u64 + 2,
+            message,
+        };
+        for name in names {
+            let Some(j) = out.iter().position(|m| &m.name == name) else {
+                return Err(fail(format!(
+                    "column `neighbours`: unknown municipality `{name}`; allowed: names in the table, `;`-separated"
+                )));
+            };
+            if j == i || !neighbour_names[j].contains(&out[i].name) {
+                return Err(fail(format!(
+                    "column `neighbours`: `{name}` does not list `{}` back; allowed: a symmetric relation without the municipality itself",
+                    out[i].name
+                )));
+            }
+            out[i].neighbours.push(j as u32);
+        }
     }
     if out.is_empty() {
         return Err(DataError::Row {

@@ -13,3 +13,110 @@ pub fn account(counts: &mut MonthCounts, params: &Params) {
         + counts.icm_clients * icm
         + counts.act_clients * act;
 }
+
+/// Cost items of the ledger (`metrics::ITEMS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Item {
+    Support,
+    RentSubsidy,
+    ProgrammePlaces,
+    Capital,
+    OutcomePayments,
+}
+
+/// Books `dkk` of `item` as paid by `payer` (and adds it to the item's gross spend).
+pub fn pay(c: &mut MonthCounts, item: Item, payer: crate::scenario::Funder, dkk: u64) {
+    use crate::scenario::Funder::*;
+    if dkk == 0 {
+        return;
+    }
+    let (spend, paid) = match (item, payer) {
+        (Item::Support, Municipality) => (
+            &mut c.spend_support_dkk,
+            &mut c.paid_support_municipality_dkk,
+        ),
+        (Item::Support, Investor) => (&mut c.spend_support_dkk, &mut c.paid_support_investor_dkk),
+        (Item::Support, Foundation) => {
+            (&mut c.spend_support_dkk, &mut c.paid_support_foundation_dkk)
+        }
+        (Item::RentSubsidy, Municipality) => (
+            &mut c.spend_rent_subsidy_dkk,
+            &mut c.paid_rent_subsidy_municipality_dkk,
+        ),
+        (Item::RentSubsidy, Investor) => (
+            &mut c.spend_rent_subsidy_dkk,
+            &mut c.paid_rent_subsidy_investor_dkk,
+        ),
+        (Item::RentSubsidy, Foundation) => (
+            &mut c.spend_rent_subsidy_dkk,
+            &mut c.paid_rent_subsidy_foundation_dkk,
+        ),
+        (Item::ProgrammePlaces, Municipality) => (
+            &mut c.spend_programme_places_dkk,
+            &mut c.paid_programme_places_municipality_dkk,
+        ),
+        (Item::ProgrammePlaces, Investor) => (
+            &mut c.spend_programme_places_dkk,
+            &mut c.paid_programme_places_investor_dkk,
+        ),
+        (Item::ProgrammePlaces, Foundation) => (
+            &mut c.spend_programme_places_dkk,
+            &mut c.paid_programme_places_foundation_dkk,
+        ),
+        (Item::Capital, Municipality) => (
+            &mut c.spend_capital_dkk,
+            &mut c.paid_capital_municipality_dkk,
+        ),
+        (Item::Capital, Investor) => (&mut c.spend_capital_dkk, &mut c.paid_capital_investor_dkk),
+        (Item::Capital, Foundation) => {
+            (&mut c.spend_capital_dkk, &mut c.paid_capital_foundation_dkk)
+        }
+        // Outcome payments are always the municipality's.
+        (Item::OutcomePayments, _) => (
+            &mut c.spend_outcome_payments_dkk,
+            &mut c.paid_outcome_payments_municipality_dkk,
+        ),
+    };
+    *spend += dkk;
+    *paid += dkk;
+}
+
+/// The municipality's own books of the month, after the rollout's ([`pay`]) are in: shelter
+/// stays split with the state by the refund rules; support for its own clients (per
+/// client-month, up to its own slots) and the workers, units and places a budget bought (paid
+/// whether used or not), with the state's § 85 a refund on the municipality's support.
+pub fn ledger(
+    c: &mut MonthCounts,
+    params: &Params,
+    own_slots: &[u32; 3],
+    caseload: &[u32; 3],
+    budget_by_lever: [u64; 3],
+) {
+    let r = &params.refunds;
+    // Shelter: the state refunds its share of the refunded nights (30 nights a month).
+    let refunded = (params.shelter_month_cost as u128
+        * c.shelter_refund_nights as u128
+        * r.shelter_permille as u128
+        / 30_000) as u64;
+    c.paid_shelter_state_dkk = refunded.min(c.shelter_cost_dkk);
+    c.paid_shelter_municipality_dkk = c.shelter_cost_dkk - c.paid_shelter_state_dkk;
+
+    let own: u64 = (0..3)
+        .map(|k| caseload[k].min(own_slots[k]) as u64 * params.support_month_cost[k])
+        .sum();
+    let [units, workers, places] = budget_by_lever;
+    use crate::scenario::Funder::Municipality;
+    pay(c, Item::Support, Municipality, own + workers);
+    pay(c, Item::RentSubsidy, Municipality, units);
+    pay(c, Item::ProgrammePlaces, Municipality, places);
+    // The § 85 a refund: the state's share of the municipality's support, for the share of
+    // clients within the refunded months.
+    let clients = (c.cti_phase_1 + c.cti_phase_2 + c.cti_phase_3 + c.icm_clients + c.act_clients)
+        .max(1) as u128;
+    let refund = (c.paid_support_municipality_dkk as u128
+        * c.support_refund_clients.min(clients as u64) as u128
+        * r.support_permille as u128
+        / (clients * 1000)) as u64;
+    c.paid_support_municipality_dkk -= refund;
+    c.paid_support_state_dkk += refund;
+}

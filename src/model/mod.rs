@@ -21,8 +21,10 @@ pub mod entry;
 pub mod exits;
 pub mod hazard;
 pub mod health;
+pub mod movement;
 pub mod network;
 pub mod params;
+pub mod rollout;
 pub mod sleeping;
 pub mod support;
 
@@ -75,6 +77,10 @@ pub struct Levers {
     pub stock: Vec<Vec<u32>>,
     /// Support client slots per municipality: CTI, ICM, ACT.
     pub support_capacity: Vec<[u32; 3]>,
+    /// The part of those slots that is today's services (before any budget): paid per client.
+    pub support_own: Vec<[u32; 3]>,
+    /// What the budget pays each month per municipality by lever: units, workers, places.
+    pub budget_by_lever: Vec<[u64; 3]>,
     /// Programme places per municipality, by pool ([`pool`]: programme x reach).
     pub places: Vec<[u32; POOLS]>,
     /// What the budget pays each month per municipality (agent units), DKK.
@@ -113,6 +119,8 @@ pub struct Setup {
     pub epochs: Vec<(Month, Vec<u32>)>,
     /// What the budget bought in the first simulated month (see [`Levers::purchases`]).
     pub purchases: Vec<Purchase>,
+    /// Concept rollouts (empty without `[[rollout]]`).
+    pub rollout: rollout::Plan,
 }
 
 /// One budget item turned into a quantity.
@@ -135,8 +143,10 @@ impl Purchase {
 
 /// A scenario that names a municipality the data table does not have.
 #[derive(Debug, thiserror::Error)]
-#[error("key `{key}`: unknown municipality `{name}`; allowed: names in the municipality table")]
+#[error("key `{key}`: unknown {what} `{name}`; allowed: names in the municipality table")]
 pub struct UnknownMunicipality {
+    /// `municipality` or `region`.
+    pub what: &'static str,
     /// The scenario key that names it, e.g. `budget.items[0].municipalities`.
     pub key: String,
     pub name: String,
@@ -154,6 +164,7 @@ impl Setup {
                 .find(|n| !municipalities.iter().any(|m| &m.name == *n))
             {
                 Some(name) => Err(UnknownMunicipality {
+                    what: "municipality",
                     key,
                     name: name.clone(),
                 }),
@@ -171,6 +182,19 @@ impl Setup {
                 format!("changes.{name}.municipalities"),
                 &change.municipalities,
             )?;
+        }
+
+        for (i, plan) in scenario.rollout.iter().enumerate() {
+            known(format!("rollout[{i}].municipalities"), &plan.municipalities)?;
+            for region in plan.select.iter().flat_map(|s| &s.regions) {
+                if !municipalities.iter().any(|m| &m.region == region) {
+                    return Err(UnknownMunicipality {
+                        what: "region",
+                        key: format!("rollout[{i}].select.regions"),
+                        name: region.clone(),
+                    });
+                }
+            }
         }
 
         let timeline = Timeline::new(&scenario);
@@ -253,7 +277,9 @@ impl Setup {
         }
 
         let purchases = levers[0].purchases.clone();
+        let rollout = rollout::Plan::new(&scenario, &municipalities);
         Ok(Setup {
+            rollout,
             params: base_params,
             scenario,
             municipalities,
@@ -318,6 +344,7 @@ impl Levers {
                 capacity[method] = n as u32;
             }
         }
+        let support_own = support_capacity.clone();
         let mut places = vec![[0u32; POOLS]; municipalities.len()];
         let base = &scenario.programmes.places_national;
         for (p, n) in [base.ips, base.community, base.treatment]
@@ -331,6 +358,7 @@ impl Levers {
 
         // The budget buys capacity; what it buys is paid whether used or not.
         let mut budget_month_dkk = vec![0u64; municipalities.len()];
+        let mut budget_by_lever = vec![[0u64; 3]; municipalities.len()];
         let mut purchases = Vec::new();
         for item in &scenario.budget.items {
             use crate::scenario::Lever;
@@ -378,6 +406,7 @@ impl Levers {
             let shares = apportion(scaled(quantity as f64), &weights);
             for (m, q) in shares.into_iter().enumerate() {
                 budget_month_dkk[m] += q * unit_cost / 12;
+                budget_by_lever[m][item.lever as usize] += q * unit_cost / 12;
                 let added = (q * per_unit) as u32;
                 match item.lever {
                     Lever::Units => {
@@ -409,6 +438,8 @@ impl Levers {
             shelter_beds,
             stock,
             support_capacity,
+            support_own,
+            budget_by_lever,
             places,
             budget_month_dkk,
             purchases,
@@ -453,6 +484,21 @@ pub struct MunicipalityState {
     pub participants: [Vec<(u32, i32)>; POOLS],
     /// What the budget pays this municipality each month, DKK (agent units).
     pub budget_month_dkk: u64,
+    /// The same by lever: units, workers, places.
+    pub budget_by_lever: [u64; 3],
+    /// Capacities before this month's rollout capacity was added: a client, tenant or
+    /// participant beyond them uses a rollout's capacity.
+    pub base_stock: Vec<u32>,
+    pub base_support: [u32; 3],
+    pub base_places: [u32; POOLS],
+    /// Today's own support slots (paid per client); the rest is bought capacity.
+    pub own_support: [u32; 3],
+    /// Fidelity of the rollout support slots by method.
+    pub rollout_fidelity: [f64; 3],
+    /// What this municipality's adoptions did this month (read by the model after the step).
+    pub rollout_rows: Vec<rollout::RolloutRow>,
+    /// Young people leaving for another municipality this month: (destination, person).
+    pub outbox: Vec<(u32, crate::population::Person)>,
     // Scratch space, reused every month.
     homeless_rows: Vec<u32>,
     queue: Vec<allocation::Candidate>,
@@ -486,6 +532,14 @@ impl MunicipalityState {
             places: levers.places[index],
             participants: Default::default(),
             budget_month_dkk: levers.budget_month_dkk[index],
+            budget_by_lever: levers.budget_by_lever[index],
+            base_stock: levers.stock[index].clone(),
+            base_support: levers.support_capacity[index],
+            base_places: levers.places[index],
+            own_support: levers.support_own[index],
+            rollout_fidelity: [1.0; 3],
+            rollout_rows: Vec::new(),
+            outbox: Vec::new(),
             homeless_rows: Vec::new(),
             queue: Vec::new(),
             needs: Vec::new(),
@@ -532,7 +586,12 @@ impl MunicipalityState {
             );
         }
         p.host_slot[i] = network::NO_HOST;
-        p.programmes[i] &= !crate::population::PROGRAMME_COMMUNITY;
+        {
+            use crate::population::{
+                PROGRAMME_COMMUNITY, PROGRAMME_CONCEPT, PROGRAMME_LOW_FIDELITY,
+            };
+            p.programmes[i] &= !(PROGRAMME_COMMUNITY | PROGRAMME_CONCEPT | PROGRAMME_LOW_FIDELITY);
+        }
         p.housing[i] = HousingState::Street;
         p.state_since[i] = month;
         p.spell_start[i] = month;
@@ -559,26 +618,56 @@ impl MunicipalityState {
     /// Takes on the levers in force this month. A capacity that a dated change lowers shrinks
     /// only as it is freed: tenants keep their homes, clients their support, participants their
     /// places and shelter guests their beds, so no capacity is ever exceeded.
-    fn apply_levers(&mut self, setup: &Setup, levers: &Levers, month: Month) {
+    /// Rollout adoptions add their capacity on top, from their start month.
+    fn apply_levers(
+        &mut self,
+        setup: &Setup,
+        levers: &Levers,
+        month: Month,
+        adoptions: &[rollout::Adoption],
+    ) {
         let i = self.index as usize;
         self.entrants_mean =
             setup.entrants_mean[(month.0 - setup.params.first_month.0) as usize][i];
         self.shelter_beds = levers.shelter_beds[i].max(self.shelter_used);
+        self.base_stock.clone_from(&levers.stock[i]);
+        self.base_support = levers.support_capacity[i];
+        self.base_places = levers.places[i];
+        self.own_support = levers.support_own[i];
+        let added = (!adoptions.is_empty())
+            .then(|| rollout::added(&setup.rollout, adoptions, i, self.stock.len(), month));
+        let (units, support, places) = match &added {
+            Some(a) => {
+                self.rollout_fidelity = a.support_fidelity;
+                (&a.units[..], a.support, a.places)
+            }
+            None => (&[][..], [0; 3], [0; POOLS]),
+        };
         for (s, stock) in self.stock.iter_mut().enumerate() {
-            *stock = levers.stock[i][s].max(self.occupied[s]);
+            let extra = units.get(s).copied().unwrap_or(0);
+            *stock = (levers.stock[i][s] + extra).max(self.occupied[s]);
         }
-        for k in 0..3 {
-            self.capacity[k] = levers.support_capacity[i][k].max(self.caseload[k]);
-        }
-        for k in 0..POOLS {
-            self.places[k] = levers.places[i][k].max(self.participants[k].len() as u32);
-        }
+        self.capacity =
+            std::array::from_fn(|k| (self.base_support[k] + support[k]).max(self.caseload[k]));
+        self.places = std::array::from_fn(|k| {
+            (self.base_places[k] + places[k]).max(self.participants[k].len() as u32)
+        });
         self.budget_month_dkk = levers.budget_month_dkk[i];
+        self.budget_by_lever = levers.budget_by_lever[i];
     }
 
-    pub fn step(&mut self, setup: &Setup, key: ReplicateKey, month: Month) -> MonthCounts {
+    pub fn step(
+        &mut self,
+        setup: &Setup,
+        key: ReplicateKey,
+        month: Month,
+        adoptions: &[rollout::Adoption],
+        destinations: Option<&movement::Destinations>,
+    ) -> MonthCounts {
+        self.rollout_rows.clear();
+        self.outbox.clear();
         let levers = setup.levers_at(self.index as usize, month);
-        self.apply_levers(setup, levers, month);
+        self.apply_levers(setup, levers, month, adoptions);
         let params = &levers.params;
         let m = month.0;
         let draws = key.month(m);
@@ -620,6 +709,12 @@ impl MunicipalityState {
             if age >= AGE_EXIT_MONTHS {
                 self.leave(i, &mut c);
                 c.exits_age30 += 1;
+                continue;
+            }
+            if let Some(d) = destinations
+                && self.moves_away(i, state, age, m, params, draws, d)
+            {
+                c.moved_out += 1;
                 continue;
             }
             // One hash: housing events take its high half, activity and health its low half.
@@ -681,10 +776,13 @@ impl MunicipalityState {
                 }
                 Outcome::MoveIn => {
                     let segment = self.people.state_detail[i];
-                    self.move_in(i, segment, m, params, &mut c);
+                    self.move_in(i, segment, m, params, draws, &mut c);
                 }
             }
             life_events(&mut self.people, i, m, params, u_life);
+            if self.people.programmes[i] & crate::population::PROGRAMME_CONCEPT != 0 {
+                count_milestone(&self.people, i, m, &mut c);
+            }
             let a = self.people.activity[i];
             by_activity[0] += (a == Activity::Neet as u8) as u64;
             by_activity[1] += (a == Activity::Education as u8) as u64;
@@ -729,7 +827,7 @@ impl MunicipalityState {
         self.at_risk_rows = at_risk_rows;
         self.care_leaver_rows = care_leaver_rows;
         self.allocate(params, key, month, draws, &rows, &mut c);
-        self.admit_waiting(m, params, &mut c);
+        self.admit_waiting(m, params, draws, &mut c);
 
         // 4. Where the homeless sleep.
         let mut needs = std::mem::take(&mut self.needs);
@@ -770,6 +868,11 @@ impl MunicipalityState {
                     support::count_client(&self.people, i, m, params, &mut c);
                 }
                 continue;
+            }
+            if state == HousingState::Shelter {
+                c.shelter_refund_nights += params
+                    .refunds
+                    .shelter_nights(m - self.people.state_since[i]);
             }
             let spell = m - self.people.spell_start[i];
             c.homeless_under_6m += (spell < 6) as u64;
@@ -835,9 +938,183 @@ impl MunicipalityState {
         });
         c.budget_spend_dkk = self.budget_month_dkk;
         costs::account(&mut c, params);
+        self.account_rollout(&setup.rollout, month, adoptions, &mut c);
+        costs::ledger(
+            &mut c,
+            params,
+            &self.own_support,
+            &self.caseload,
+            self.budget_by_lever,
+        );
 
         demography::drop_departed(self);
         c
+    }
+
+    /// Starts support; a client beyond the municipality's own and bought slots takes a rollout
+    /// slot, is counted for the rollout's outcomes, and gets support as designed with the
+    /// rollout's fidelity (a keyed draw).
+    fn start_support(
+        &mut self,
+        i: usize,
+        method: u8,
+        month: i32,
+        draws: crate::rng::PersonDraws,
+        c: &mut MonthCounts,
+    ) {
+        use crate::population::{PROGRAMME_CONCEPT, PROGRAMME_LOW_FIDELITY};
+        let k = method as usize - 1;
+        let rollout_slot = self.caseload[k] >= self.base_support[k];
+        support::start(&mut self.people, i, method, month, &mut self.caseload, c);
+        let id = self.people.id[i];
+        let mut bits = self.people.programmes[i] & !(PROGRAMME_CONCEPT | PROGRAMME_LOW_FIDELITY);
+        if rollout_slot {
+            bits |= PROGRAMME_CONCEPT;
+            if !draws.chance(
+                id,
+                crate::rng::Decision::RolloutFidelity as u32,
+                self.rollout_fidelity[k],
+            ) {
+                bits |= PROGRAMME_LOW_FIDELITY;
+            }
+        }
+        self.people.programmes[i] = bits;
+    }
+
+    /// Whether person `i` moves away this month (keyed draws); if so they leave this table and
+    /// wait in the outbox for their destination.
+    #[allow(clippy::too_many_arguments)]
+    fn moves_away(
+        &mut self,
+        i: usize,
+        state: HousingState,
+        age: i32,
+        month: i32,
+        params: &Params,
+        draws: crate::rng::PersonDraws,
+        destinations: &movement::Destinations,
+    ) -> bool {
+        let rules = &params.movement;
+        let p = &self.people;
+        let (homeless, rate) = match state {
+            HousingState::Sofa | HousingState::Shelter | HousingState::Street => {
+                (true, rules.homeless)
+            }
+            HousingState::Housed | HousingState::AtRisk
+                if p.tenancy[i] == 0 && p.support[i] == 0 && age <= rules.housed_max_age =>
+            {
+                (false, rules.housed)
+            }
+            _ => return false,
+        };
+        let id = p.id[i];
+        if !draws.chance(id, crate::rng::Decision::Move as u32, rate) {
+            return false;
+        }
+        let u = draws.unit(id, crate::rng::Decision::MoveDestination as u32);
+        let destination = destinations.pick(homeless, self.index, u);
+        if destination == self.index {
+            return false;
+        }
+        let mut person = self.people.person(i);
+        if homeless {
+            // They arrive without a place to sleep; the destination's sleeping phase places them.
+            person.housing = HousingState::Street;
+            person.state_since = month;
+        }
+        let mut scratch = MonthCounts::default();
+        self.leave(i, &mut scratch);
+        self.outbox.push((destination, person));
+        true
+    }
+
+    /// Rollout capacity this month: its running and establishment costs by payer, people served
+    /// on each adoption's primary offer, and outcome payments to an investor.
+    fn account_rollout(
+        &mut self,
+        plan: &rollout::Plan,
+        month: Month,
+        adoptions: &[rollout::Adoption],
+        c: &mut MonthCounts,
+    ) {
+        use crate::scenario::Funder;
+        use rollout::Slot;
+        if adoptions.is_empty() {
+            return;
+        }
+        let mi = self.index as usize;
+        // Use beyond the base capacities is use of rollout capacity, shared out in adoption order.
+        let mut used_units: Vec<u32> = self
+            .occupied
+            .iter()
+            .zip(&self.base_stock)
+            .map(|(o, b)| o.saturating_sub(*b))
+            .collect();
+        let mut used_support: [u32; 3] =
+            std::array::from_fn(|k| self.caseload[k].saturating_sub(self.base_support[k]));
+        let mut used_places: [u32; POOLS] = std::array::from_fn(|q| {
+            (self.participants[q].len() as u32).saturating_sub(self.base_places[q])
+        });
+        let mut investor: Option<&rollout::Adoption> = None;
+        for a in adoptions {
+            let entry = &plan.entries[a.entry as usize];
+            let funder_pays = entry.funder_pays(a.start, month);
+            let payer = if funder_pays {
+                entry.funder
+            } else {
+                Funder::Municipality
+            };
+            if investor.is_none() && entry.funder == Funder::Investor && funder_pays {
+                investor = Some(a);
+            }
+            let mut running = 0;
+            for (k, comp) in entry.components.iter().enumerate() {
+                let q = entry.capacity(k, mi, a.start, month) as u64;
+                let before = entry.capacity(k, mi, a.start, month.offset(-1)) as u64;
+                let run = q * comp.month_dkk;
+                let established = q.saturating_sub(before) * comp.establishment_dkk;
+                let item = match comp.slot {
+                    Slot::Units(_) => costs::Item::RentSubsidy,
+                    Slot::Support(_) => costs::Item::Support,
+                    Slot::Places(_) => costs::Item::ProgrammePlaces,
+                };
+                costs::pay(c, item, payer, run);
+                costs::pay(c, costs::Item::Capital, payer, established);
+                running += run + established;
+            }
+            let capacity = entry.capacity(0, mi, a.start, month);
+            let used = match entry.components[0].slot {
+                Slot::Units(s) => &mut used_units[s],
+                Slot::Support(k) => &mut used_support[k],
+                Slot::Places(q) => &mut used_places[q],
+            };
+            let served = (*used).min(capacity);
+            *used -= served;
+            c.rollout_capacity += capacity as u64;
+            c.rollout_served += served as u64;
+            self.rollout_rows.push(rollout::RolloutRow {
+                municipality: self.index,
+                entry: a.entry,
+                capacity: capacity as u64,
+                served: served as u64,
+                fidelity: entry.fidelity,
+                running_dkk: running,
+                funder_pays,
+            });
+        }
+        // Outcome payments: the municipality pays the first investor whose term is running.
+        if let Some(a) = investor {
+            let p = &plan.entries[a.entry as usize].prices;
+            let avoided = a.shelter_before_12.saturating_sub(12 * c.shelter) / 12;
+            c.concept_shelter_avoided = avoided;
+            let pay = c.concept_housed_3m * p.housed_3m as u64
+                + c.concept_housed_6m * p.housed_6m as u64
+                + c.concept_housed_12m * p.housed_12m as u64
+                + c.concept_housed_18m * p.housed_18m as u64
+                + c.concept_active_12m * p.active_12m as u64
+                + avoided * p.shelter_month_avoided as u64;
+            costs::pay(c, costs::Item::OutcomePayments, Funder::Municipality, pay);
+        }
     }
 
     fn allocate(
@@ -874,7 +1151,7 @@ impl MunicipalityState {
                     p.state_detail[i] = offer.segment;
                     p.state_since[i] = m;
                     if params.move_in_lag == 0 {
-                        self.move_in(i, offer.segment, m, params, c);
+                        self.move_in(i, offer.segment, m, params, draws, c);
                     }
                 } else {
                     c.refusals += 1;
@@ -886,7 +1163,15 @@ impl MunicipalityState {
     }
 
     /// Moves a person into an allocated unit and offers support by need.
-    fn move_in(&mut self, i: usize, segment: u8, month: i32, params: &Params, c: &mut MonthCounts) {
+    fn move_in(
+        &mut self,
+        i: usize,
+        segment: u8,
+        month: i32,
+        params: &Params,
+        draws: crate::rng::PersonDraws,
+        c: &mut MonthCounts,
+    ) {
         self.end_spell(i, month);
         self.people.tenancy[i] = segment + 1;
         c.exits_allocation += 1;
@@ -904,7 +1189,7 @@ impl MunicipalityState {
         if self.caseload[method as usize - 1] < self.capacity[method as usize - 1]
             && self.waiting.is_empty()
         {
-            support::start(p, i, method, month, &mut self.caseload, c);
+            self.start_support(i, method, month, draws, c);
         } else {
             p.support[i] = method | support::WAITING;
             p.support_since[i] = month;
@@ -1011,7 +1296,13 @@ impl MunicipalityState {
 
     /// Gives free support slots to those waiting, longest wait first; drops those whose wait
     /// lapsed or who are no longer in their home.
-    fn admit_waiting(&mut self, month: i32, params: &Params, c: &mut MonthCounts) {
+    fn admit_waiting(
+        &mut self,
+        month: i32,
+        params: &Params,
+        draws: crate::rng::PersonDraws,
+        c: &mut MonthCounts,
+    ) {
         let mut still = VecDeque::with_capacity(self.waiting.len());
         while let Some(id) = self.waiting.pop_front() {
             let Some(i) = self.row_of(id) else { continue };
@@ -1025,7 +1316,7 @@ impl MunicipalityState {
                 continue;
             }
             if self.caseload[method as usize - 1] < self.capacity[method as usize - 1] {
-                support::start(&mut self.people, i, method, month, &mut self.caseload, c);
+                self.start_support(i, method, month, draws, c);
                 // Counted as housed in the people pass; now housed with support.
                 c.housed -= 1;
                 c.housed_supported += 1;
@@ -1071,6 +1362,24 @@ fn life_events(people: &mut People, i: usize, month: i32, params: &Params, u: u3
     }
 }
 
+/// Outcomes of someone a rollout served: still housed 3, 6, 12 and 18 months after moving in,
+/// and in education or a job at 12 months.
+fn count_milestone(people: &People, i: usize, month: i32, c: &mut MonthCounts) {
+    if !people.housing[i].is_housed() {
+        return;
+    }
+    match month - people.last_exit[i] {
+        3 => c.concept_housed_3m += 1,
+        6 => c.concept_housed_6m += 1,
+        12 => {
+            c.concept_housed_12m += 1;
+            c.concept_active_12m += (people.activity[i] != Activity::Neet as u8) as u64;
+        }
+        18 => c.concept_housed_18m += 1,
+        _ => {}
+    }
+}
+
 #[inline(always)]
 fn count_settled(c: &mut MonthCounts, state: HousingState) {
     match state {
@@ -1090,6 +1399,8 @@ pub struct Model<'a> {
     /// The next month to simulate.
     pub month: Month,
     pub municipalities: Vec<MunicipalityState>,
+    /// Which municipalities have adopted which concept (decided between months).
+    pub adoptions: rollout::Adoptions,
 }
 
 impl<'a> Model<'a> {
@@ -1106,19 +1417,66 @@ impl<'a> Model<'a> {
             key,
             month: setup.params.first_month,
             municipalities,
+            adoptions: rollout::Adoptions::new(&setup.rollout, setup.municipalities.len()),
         }
     }
 
     /// Simulates one month in every municipality; counts in municipality order.
+    ///
+    /// Between months (never within one) the model decides the month's rollout adoptions from
+    /// the counts of the months before, and hands movers to their destinations in origin order.
     pub fn step(&mut self) -> Vec<MonthCounts> {
         let (setup, key, month) = (self.setup, self.key, self.month);
-        let counts = self
+        self.adoptions.begin_month(&setup.rollout, month);
+        let destinations = setup.params.movement.enabled.then(|| {
+            movement::Destinations::new(
+                &setup.scenario,
+                &setup.municipalities,
+                &setup.rollout,
+                &self.adoptions,
+                month,
+            )
+        });
+        let adoptions = &self.adoptions.by_municipality;
+        let mut counts: Vec<MonthCounts> = self
             .municipalities
             .par_iter_mut()
-            .map(|m| m.step(setup, key, month))
+            .zip(adoptions.par_iter())
+            .map(|(m, a)| m.step(setup, key, month, a, destinations.as_ref()))
             .collect();
+        if destinations.is_some() {
+            self.deliver_movers(&mut counts);
+        }
+        self.adoptions.end_month(&counts);
         self.month = self.month.offset(1);
         counts
+    }
+
+    /// Appends this month's movers to their destinations, in origin order then row order, under
+    /// new ids of the destination.
+    fn deliver_movers(&mut self, counts: &mut [MonthCounts]) {
+        let mut inbox: Vec<Vec<crate::population::Person>> =
+            vec![Vec::new(); self.municipalities.len()];
+        for m in &mut self.municipalities {
+            for (d, person) in m.outbox.drain(..) {
+                inbox[d as usize].push(person);
+            }
+        }
+        for (d, arrivals) in inbox.into_iter().enumerate() {
+            let m = &mut self.municipalities[d];
+            for person in &arrivals {
+                let id = crate::population::person_id(m.index, m.next_serial);
+                m.next_serial += 1;
+                m.people.push_arrival(person, id);
+                m.live += 1;
+            }
+            counts[d].moved_in = arrivals.len() as u64;
+        }
+    }
+
+    /// What every adoption did in the month just simulated, in municipality order.
+    pub fn rollout_rows(&self) -> impl Iterator<Item = &rollout::RolloutRow> {
+        self.municipalities.iter().flat_map(|m| &m.rollout_rows)
     }
 
     /// People present now.

@@ -79,6 +79,39 @@ pub struct SupportRules {
     pub max_wait: i32,
 }
 
+/// Who moves between municipalities, monthly.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MovementRules {
+    pub enabled: bool,
+    pub housed: f64,
+    /// Oldest age in months (the last month of the stated year).
+    pub housed_max_age: i32,
+    pub homeless: f64,
+}
+
+/// Refund rules in integer form, so that who pays what is exact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RefundRules {
+    /// Share of a shelter stay's cost refunded, per mille.
+    pub shelter_permille: u64,
+    /// Days of a stay refunded (30 nights a month); 0 = no limit.
+    pub shelter_limit_days: i32,
+    pub support_permille: u64,
+    pub support_limit_months: i32,
+}
+
+impl RefundRules {
+    /// Refunded nights in the month of a stay that began `months` months ago (0 = this month).
+    #[inline]
+    pub fn shelter_nights(&self, months: i32) -> u64 {
+        if self.shelter_limit_days == 0 {
+            30
+        } else {
+            (self.shelter_limit_days - 30 * months.max(0)).clamp(0, 30) as u64
+        }
+    }
+}
+
 /// Everything the monthly step needs, derived from one scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Params {
@@ -124,6 +157,10 @@ pub struct Params {
     pub segments: Vec<SegmentRule>,
     pub shelter_month_cost: u64,
     pub support_month_cost: [u64; 3],
+    /// The state's refunds (§ 110 shelter stays, § 85 a support).
+    pub refunds: RefundRules,
+    /// Moves between municipalities.
+    pub movement: MovementRules,
     pub support: SupportRules,
     /// Months a programme place lasts.
     pub programme_months: i32,
@@ -260,6 +297,18 @@ impl Params {
                 .collect(),
             shelter_month_cost: s.costs.shelter_month as u64,
             support_month_cost: s.costs.support_month.map(|x| x as u64),
+            movement: MovementRules {
+                enabled: s.movement.enabled,
+                housed: s.movement.housed_monthly,
+                housed_max_age: s.movement.housed_max_age as i32 * 12 + 11,
+                homeless: s.movement.homeless_monthly,
+            },
+            refunds: RefundRules {
+                shelter_permille: (s.refunds.shelter_share * 1000.0).round() as u64,
+                shelter_limit_days: s.refunds.shelter_limit_days as i32,
+                support_permille: (s.refunds.support_share * 1000.0).round() as u64,
+                support_limit_months: s.refunds.support_limit_months as i32,
+            },
             programme_months: s.programmes.duration_months as i32,
             support: SupportRules {
                 offer_to: s.support.offer_to,

@@ -57,7 +57,12 @@ pub fn post_cti_hr(t: i32, post_hr: f64, half_life: f64) -> f64 {
 /// Monthly probability of losing the home for someone in an allocated home or with support.
 pub fn loss_probability(people: &People, i: usize, month: i32, params: &Params) -> f64 {
     let r = &params.support;
+    // Support delivered at low fidelity does not change the risk (rollout fidelity).
+    let low_fidelity = people.programmes[i] & crate::population::PROGRAMME_LOW_FIDELITY != 0;
     let p = match (people.housing[i], people.support[i]) {
+        (HousingState::HousedSupported | HousingState::AfterSupport, _) if low_fidelity => {
+            r.unsupported_loss
+        }
         (HousingState::HousedSupported, CTI) => r.unsupported_loss * r.cti_hr,
         (HousingState::HousedSupported, _) => {
             let year = ((month - people.support_since[i]) / 12).clamp(0, 2) as usize;
@@ -180,6 +185,8 @@ pub fn count_client(people: &People, i: usize, month: i32, params: &Params, c: &
     if people.housing[i] != HousingState::HousedSupported {
         return;
     }
+    c.support_refund_clients +=
+        (month - people.support_since[i] < params.refunds.support_limit_months) as u64;
     match people.support[i] {
         CTI => match cti_phase(
             month - people.support_since[i],

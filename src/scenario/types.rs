@@ -44,6 +44,21 @@ pub struct Scenario {
     /// restating the others). See [`crate::scenario::timeline`].
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub changes: std::collections::BTreeMap<String, Change>,
+    /// Who pays what: the state's refunds of municipal costs.
+    pub refunds: Refunds,
+    /// Young people moving between municipalities.
+    pub movement: Movement,
+    /// Size classes of municipalities, for rollout rules.
+    pub municipality_classes: MunicipalityClasses,
+    /// Concepts defined from levers, by name (what one adds per 10,000 young residents).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub concepts: std::collections::BTreeMap<String, Concept>,
+    /// Delivery and financing channels, by name (`dsi`, `skf`, `municipal`, `foundation`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub channels: std::collections::BTreeMap<String, Channel>,
+    /// Rollout plans: which municipalities adopt which concept, when, through which channel.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rollout: Vec<Rollout>,
 }
 
 /// How a dated series fills the months between its points.
@@ -561,4 +576,245 @@ pub struct CostParams {
     pub support_month: [u32; 3],
     /// A programme place per month: IPS, community, treatment.
     pub programme_place_month: ProgrammePlaces,
+}
+
+/// The state's refunds of municipal costs (serviceloven §§ 110, 85 a; the reform of 1 October
+/// 2023). Dated changes in `history.toml` switch the post-reform rules on.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Refunds {
+    /// Share of a shelter (§ 110) stay's cost the state refunds.
+    pub shelter_share: f64,
+    /// Days of a shelter stay that are refunded (30 nights a month); 0 = no limit.
+    pub shelter_limit_days: u32,
+    /// Share of Housing First support (§ 85 a) the state refunds.
+    pub support_share: f64,
+    /// Months of a support course that are refunded.
+    pub support_limit_months: u32,
+}
+
+/// Moves between municipalities: a keyed monthly draw per person, a destination drawn in
+/// proportion to weights, arrival at the start of the next month.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Movement {
+    /// Off: nobody moves, and a municipality's results depend only on its own levers.
+    pub enabled: bool,
+    /// Monthly chance that a young person with an ordinary home (no allocated unit, no support)
+    /// moves to another municipality, at ages up to `housed_max_age`.
+    pub housed_monthly: f64,
+    /// Oldest age (years) of such moves.
+    pub housed_max_age: u32,
+    /// Monthly chance that a homeless young person (sofa, shelter, street) moves.
+    pub homeless_monthly: f64,
+    /// Destinations of homeless movers are weighted by 18-29 population to the power
+    /// `1 + city_pull`: above 0 they go to the big cities more than the young population does.
+    pub city_pull: f64,
+    /// A destination's weight for homeless movers is multiplied by `1 + concept_pull x capacity`
+    /// for each concept adopted there at `capacity` (0-1) of its full scale.
+    pub concept_pull: f64,
+}
+
+/// How municipalities are put into size classes.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MunicipalityClasses {
+    /// The column that decides the class.
+    pub by: ClassBy,
+    /// From this many people a municipality is medium.
+    pub medium_from: u32,
+    /// From this many people a municipality is large.
+    pub large_from: u32,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassBy {
+    /// Total population.
+    Population,
+    /// Residents aged 18-29.
+    Youth,
+}
+
+#[derive(
+    Clone, Copy, Debug, Serialize, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SizeClass {
+    Small,
+    Medium,
+    Large,
+}
+
+impl SizeClass {
+    pub const ALL: [SizeClass; 3] = [SizeClass::Small, SizeClass::Medium, SizeClass::Large];
+    pub fn name(self) -> &'static str {
+        match self {
+            SizeClass::Small => "small",
+            SizeClass::Medium => "medium",
+            SizeClass::Large => "large",
+        }
+    }
+}
+
+/// A concept (Helt Hjem, the kollegium model, Housing First, 24/7 or a new one) as what it adds
+/// to a municipality at full scale.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Concept {
+    #[serde(default)]
+    pub description: String,
+    /// Its ingredients; the first is its primary offer, whose use is reported as people served.
+    pub components: Vec<Component>,
+}
+
+/// One ingredient of a concept.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    pub lever: Lever,
+    /// A housing segment, `cti`/`icm`/`act`, or `ips`/`community`/`treatment`, as for budgets.
+    pub target: String,
+    /// Who programme places reach (lever `places` only).
+    #[serde(default)]
+    pub reach: Reach,
+    /// Units, support workers or places per 10,000 residents aged 18-29 at full scale.
+    pub per_10k_youth: f64,
+    /// One-off cost of establishing one unit, worker or place (training, fitting out), DKK.
+    #[serde(default)]
+    pub establishment_dkk: u32,
+}
+
+/// Who funds a channel's running costs while its term lasts.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Funder {
+    Municipality,
+    /// A social-impact investor (DSI, SKF): pays the costs during the term and is paid by the
+    /// municipality for outcomes.
+    Investor,
+    /// A private foundation grant (the Helt Hjem pilots).
+    Foundation,
+}
+
+/// A delivery and financing channel.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Channel {
+    #[serde(default)]
+    pub description: String,
+    pub funder: Funder,
+    /// Unit costs relative to the municipality's own (external providers' overheads).
+    pub cost_factor: f64,
+    /// Months from the start to full capacity (linear).
+    pub ramp_months: u32,
+    /// Share of clients who get support as designed; the rest get support that does not lower
+    /// their risk of losing the home (CTI "fairly implemented").
+    pub fidelity: f64,
+    /// Months the funder pays from a municipality's start; afterwards the municipality pays.
+    /// 0: the funder pays throughout.
+    pub term_months: u32,
+    /// What the municipality pays the investor per outcome of a client the concept served.
+    #[serde(default)]
+    pub outcome_prices: OutcomePrices,
+}
+
+/// Prices of outcomes, DKK (the UK Fair Chance Fund's milestones, domain-anchors §3.3).
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomePrices {
+    /// Still housed 3, 6, 12 and 18 months after moving in.
+    pub housed_3m: u32,
+    pub housed_6m: u32,
+    pub housed_12m: u32,
+    pub housed_18m: u32,
+    /// In education or a job 12 months after moving in.
+    pub active_12m: u32,
+    /// Per shelter month below the municipality's level in the 12 months before it adopted.
+    pub shelter_month_avoided: u32,
+}
+
+/// One rollout plan.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Rollout {
+    /// A name of `[concepts]`.
+    pub concept: String,
+    /// A name of `[channels]`.
+    pub channel: String,
+    /// Adopting municipalities by name (in this order for `stagger_months`).
+    #[serde(default)]
+    pub municipalities: Vec<String>,
+    /// Or a rule on the municipality table, applied in the start month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub select: Option<Select>,
+    /// First month of the first adopter, `YYYY-MM`.
+    pub start: String,
+    /// Months between successive adopters (largest 18-29 population first for a rule).
+    #[serde(default)]
+    pub stagger_months: u32,
+    /// Overrides the channel's ramp-up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ramp_months: Option<u32>,
+    /// Overrides the channel's fidelity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fidelity: Option<f64>,
+    /// Multiplies the concept's capacity at full scale.
+    #[serde(default = "one")]
+    pub capacity_factor: f64,
+    /// Adopt only once a neighbour or a similar municipality has shown results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diffusion: Option<Diffusion>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// A rule that chooses municipalities.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Select {
+    /// Size classes; all when empty.
+    #[serde(default)]
+    pub size: Vec<SizeClass>,
+    /// Regions (as in the municipality table); all when empty.
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// Only municipalities with at least this many homeless young people per 1,000 residents
+    /// aged 18-29 in the month before the start (the model's own count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_rate_per_1000: Option<f64>,
+    /// Leave out municipalities that already have the concept (from an earlier plan).
+    #[serde(default = "yes")]
+    pub exclude_adopters: bool,
+    /// Then the N largest by 18-29 population.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub largest: Option<u32>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Where a diffusing municipality looks for results.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DiffusionSource {
+    /// Municipalities sharing a border (`data.neighbours`).
+    Neighbours,
+    /// Municipalities of the same size class and region.
+    Similar,
+}
+
+/// Adoption after results elsewhere: a candidate adopts in the first month from its scheduled
+/// month in which a source municipality has had the concept for `after_months` months and its
+/// young homeless count last month was at least `min_reduction` below its count in the month
+/// before it adopted.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Diffusion {
+    pub from: DiffusionSource,
+    pub after_months: u32,
+    pub min_reduction: f64,
 }

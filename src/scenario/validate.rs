@@ -540,6 +540,8 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         );
     }
 
+    rollout_problems(&mut c, s);
+
     for (key, message) in super::timeline::problems(s) {
         c.fail(key, message);
     }
@@ -557,5 +559,185 @@ fn shares_sum_to_one(c: &mut Checker, key: &str, v: &[f64]) {
             key,
             format!("shares sum to {sum:.6}; allowed: shares that sum to 1"),
         );
+    }
+}
+
+/// The targets a lever can buy, for budget items and concept components.
+fn lever_targets(s: &Scenario, lever: Lever) -> Vec<String> {
+    match lever {
+        Lever::Units => s.housing.segments.keys().cloned().collect(),
+        Lever::SupportWorkers => vec!["cti".into(), "icm".into(), "act".into()],
+        Lever::Places => vec!["ips".into(), "community".into(), "treatment".into()],
+    }
+}
+
+/// Refunds, movement, size classes, channels, concepts and rollout plans. Municipality and
+/// region names are checked against the data table in `model::Setup::new`.
+fn rollout_problems(c: &mut Checker, s: &Scenario) {
+    let r = &s.refunds;
+    c.share("refunds.shelter_share", r.shelter_share);
+    c.uint(
+        "refunds.shelter_limit_days",
+        r.shelter_limit_days as u64,
+        0,
+        3650,
+    );
+    c.share("refunds.support_share", r.support_share);
+    c.uint(
+        "refunds.support_limit_months",
+        r.support_limit_months as u64,
+        0,
+        600,
+    );
+
+    let m = &s.movement;
+    c.prob("movement.housed_monthly", m.housed_monthly);
+    c.uint("movement.housed_max_age", m.housed_max_age as u64, 18, 29);
+    c.prob("movement.homeless_monthly", m.homeless_monthly);
+    c.range("movement.city_pull", m.city_pull, 0.0, 3.0);
+    c.range("movement.concept_pull", m.concept_pull, 0.0, 100.0);
+
+    let k = &s.municipality_classes;
+    if k.medium_from >= k.large_from {
+        c.fail(
+            "municipality_classes.large_from",
+            format!(
+                "{} is not above medium_from {}; allowed: medium_from < large_from",
+                k.large_from, k.medium_from
+            ),
+        );
+    }
+
+    for (name, ch) in &s.channels {
+        let key = |f: &str| format!("channels.{name}.{f}");
+        c.range(&key("cost_factor"), ch.cost_factor, 0.1, 10.0);
+        c.uint(&key("ramp_months"), ch.ramp_months as u64, 0, 120);
+        c.share(&key("fidelity"), ch.fidelity);
+        c.uint(&key("term_months"), ch.term_months as u64, 0, 600);
+        let p = &ch.outcome_prices;
+        for (f, v) in [
+            ("housed_3m", p.housed_3m),
+            ("housed_6m", p.housed_6m),
+            ("housed_12m", p.housed_12m),
+            ("housed_18m", p.housed_18m),
+            ("active_12m", p.active_12m),
+            ("shelter_month_avoided", p.shelter_month_avoided),
+        ] {
+            c.uint(
+                &key(&format!("outcome_prices.{f}")),
+                v as u64,
+                0,
+                10_000_000,
+            );
+        }
+        if ch.funder != Funder::Investor && *p != OutcomePrices::default() {
+            c.fail(
+                key("outcome_prices"),
+                "outcome prices on a channel whose funder is not an investor; allowed: prices only with funder = \"investor\"",
+            );
+        }
+    }
+
+    for (name, concept) in &s.concepts {
+        if concept.components.is_empty() {
+            c.fail(
+                format!("concepts.{name}.components"),
+                "no components; allowed: at least one lever the concept adds",
+            );
+        }
+        for (i, comp) in concept.components.iter().enumerate() {
+            let key = |f: &str| format!("concepts.{name}.components[{i}].{f}");
+            let allowed = lever_targets(s, comp.lever);
+            if !allowed.contains(&comp.target) {
+                c.fail(
+                    key("target"),
+                    format!(
+                        "`{}` is not a target of lever {:?}; allowed: {}",
+                        comp.target,
+                        comp.lever,
+                        allowed.join(", ")
+                    ),
+                );
+            }
+            c.range(&key("per_10k_youth"), comp.per_10k_youth, 0.0, 1000.0);
+            c.uint(
+                &key("establishment_dkk"),
+                comp.establishment_dkk as u64,
+                0,
+                100_000_000,
+            );
+        }
+    }
+
+    let names = |map: Vec<&String>| {
+        map.into_iter()
+            .map(|n| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (i, plan) in s.rollout.iter().enumerate() {
+        let key = |f: &str| format!("rollout[{i}].{f}");
+        if !s.concepts.contains_key(&plan.concept) {
+            c.fail(
+                key("concept"),
+                format!(
+                    "unknown concept `{}`; allowed: {}",
+                    plan.concept,
+                    names(s.concepts.keys().collect())
+                ),
+            );
+        }
+        if !s.channels.contains_key(&plan.channel) {
+            c.fail(
+                key("channel"),
+                format!(
+                    "unknown channel `{}`; allowed: {}",
+                    plan.channel,
+                    names(s.channels.keys().collect())
+                ),
+            );
+        }
+        if Month::parse(&plan.start).is_none() {
+            c.fail(
+                key("start"),
+                format!("`{}` is not a month; allowed: YYYY-MM", plan.start),
+            );
+        }
+        match (&plan.select, plan.municipalities.is_empty()) {
+            (None, true) => c.fail(
+                key("municipalities"),
+                "no municipalities and no `select` rule; allowed: named municipalities or a rule",
+            ),
+            (Some(_), false) => c.fail(
+                key("select"),
+                "both named municipalities and a rule; allowed: one of them",
+            ),
+            _ => {}
+        }
+        if let Some(sel) = &plan.select {
+            if let Some(n) = sel.largest {
+                c.uint(&key("select.largest"), n as u64, 1, 255);
+            }
+            if let Some(r) = sel.min_rate_per_1000 {
+                c.range(&key("select.min_rate_per_1000"), r, 0.0, 1000.0);
+            }
+        }
+        c.uint(&key("stagger_months"), plan.stagger_months as u64, 0, 600);
+        if let Some(r) = plan.ramp_months {
+            c.uint(&key("ramp_months"), r as u64, 0, 120);
+        }
+        if let Some(f) = plan.fidelity {
+            c.share(&key("fidelity"), f);
+        }
+        c.range(&key("capacity_factor"), plan.capacity_factor, 0.0, 100.0);
+        if let Some(d) = &plan.diffusion {
+            c.uint(
+                &key("diffusion.after_months"),
+                d.after_months as u64,
+                0,
+                600,
+            );
+            c.share(&key("diffusion.min_reduction"), d.min_reduction);
+        }
     }
 }
