@@ -130,13 +130,19 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, Error> {
         .iter()
         .map(|m| m.name.clone())
         .collect();
-    let mut writer = RunWriter::new(&final_dir, &scenario.name, scenario.run.scale, names)?;
+    let mut writer = RunWriter::new(
+        &final_dir,
+        &scenario.name,
+        scenario.run.scale,
+        names,
+        !setup.rollout.is_empty(),
+    )?;
     let mut agent_months = 0u64;
     let on_month = || bar.inc(1);
     pool.install(|| {
         run_replicates(&setup, scenario.run.seed, replicates, &on_month, |r| {
             agent_months += r.agent_months;
-            writer.write_replicate(&r)
+            writer.write_replicate(&setup, &r)
         })
     })?;
     bar.finish_and_clear();

@@ -19,6 +19,10 @@ pub struct ReplicateResult {
     pub months: Vec<(Month, Vec<MonthCounts>)>,
     /// People x months simulated, burn-in included: the work done.
     pub agent_months: u64,
+    /// What every rollout adoption did in each reported month (empty without rollout).
+    pub rollout: Vec<(Month, Vec<crate::model::rollout::RolloutRow>)>,
+    /// Every adoption of the run, by municipality, at its end.
+    pub adoptions: Vec<crate::model::rollout::Adoption>,
 }
 
 /// Runs one replicate from the first burn-in month to the end. `on_month` is called after every
@@ -33,19 +37,32 @@ pub fn run_replicate(
     let params = &setup.params;
     let mut months = Vec::with_capacity((params.end.0 - params.report_start.0 + 1).max(0) as usize);
     let mut agent_months = 0;
+    let mut rollout = Vec::new();
     while model.month <= params.end {
         let month = model.month;
         let counts = model.step();
         agent_months += counts.iter().map(|c| c.population_start).sum::<u64>();
         if month >= params.report_start {
             months.push((month, counts));
+            if !setup.rollout.is_empty() {
+                rollout.push((month, model.rollout_rows().cloned().collect()));
+            }
         }
         on_month();
     }
+    let adoptions = model
+        .adoptions
+        .by_municipality
+        .iter()
+        .flatten()
+        .copied()
+        .collect();
     ReplicateResult {
         replicate,
         months,
         agent_months,
+        rollout,
+        adoptions,
     }
 }
 

@@ -287,3 +287,22 @@ fn dated_changes_are_checked_key_month_order_and_value() {
         );
     }
 }
+
+#[test]
+fn a_rollout_with_an_unknown_concept_or_channel_names_what_is_allowed() {
+    let bad = overlay(
+        "\n[[rollout]]\nconcept = \"helt-hjemm\"\nchannel = \"dsi\"\nmunicipalities = [\"Aarhus\"]\nstart = \"2026-01\"\nfidelity = 1.5\n\n[[rollout]]\nconcept = \"helt-hjem\"\nchannel = \"bank\"\nselect = { size = [\"large\"] }\nstart = \"2026-13\"\n",
+    );
+    rejected(
+        &[("policy.toml", &bad), ("base.toml", &baseline_text())],
+        &[],
+        &[
+            "rollout[0].concept",
+            "unknown concept `helt-hjemm`; allowed: 24-7, helt-hjem, housing-first, kollegium",
+            "rollout[0].fidelity",
+            "rollout[1].channel",
+            "allowed: dsi, foundation, municipal, skf",
+            "rollout[1].start",
+        ],
+    );
+}

@@ -229,9 +229,25 @@ pub fn write_tables(
     write_file(dir, "summary.csv", &csv_bytes(summary)?)?;
     write_file(dir, "comparison.csv", &csv_bytes(comparison)?)?;
     write_file(dir, "pit_counts.csv", &csv_bytes(pit_rows)?)?;
+    write_file(
+        dir,
+        "rollout_groups.csv",
+        &csv_bytes(rollout_groups(plan, &runs_dir)?)?,
+    )?;
+    write_file(
+        dir,
+        "cost_effectiveness.csv",
+        &csv_bytes(cost_effectiveness(plan, &series))?,
+    )?;
 
     let mut outputs = Vec::new();
-    for name in ["summary.csv", "comparison.csv", "pit_counts.csv"] {
+    for name in [
+        "summary.csv",
+        "comparison.csv",
+        "pit_counts.csv",
+        "rollout_groups.csv",
+        "cost_effectiveness.csv",
+    ] {
         outputs.push(InputFile::of(&dir.join(name), name.to_string())?);
     }
     let manifest = serde_json::json!({
@@ -263,6 +279,178 @@ pub fn write_tables(
     let mut json = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
     json.push('\n');
     write_file(dir, "manifest.json", json.as_bytes())
+}
+
+/// One municipality's end of run, from a run folder's `municipalities.csv`.
+struct MunicipalityEnd {
+    size_class: String,
+    adopted: bool,
+    homeless_end: f64,
+    homeless_months: f64,
+}
+
+fn read_municipalities(path: &Path) -> Result<Vec<MunicipalityEnd>, OutputError> {
+    let mut r = csv::Reader::from_path(path)?;
+    let mut out = Vec::new();
+    for row in r.records() {
+        let row = row?;
+        let num = |i: usize| row[i].parse::<f64>().unwrap_or(f64::NAN);
+        out.push(MunicipalityEnd {
+            size_class: row[1].to_string(),
+            adopted: &row[2] == "true",
+            homeless_end: num(4),
+            homeless_months: num(5),
+        });
+    }
+    Ok(out)
+}
+
+/// `rollout_groups.csv`: where a scenario's change against the baseline happens, paired per
+/// replicate: in the municipalities that adopt something in the scenario but not in the
+/// baseline (the new adopters), in the rest, and by size class.
+fn rollout_groups(plan: &Plan, runs_dir: &Path) -> Result<Vec<Vec<String>>, OutputError> {
+    let mut rows = vec![
+        [
+            "scenario",
+            "baseline",
+            "group",
+            "municipalities",
+            "homeless_end_difference",
+            "ci95_low",
+            "ci95_high",
+            "homeless_months_difference",
+            "months_ci95_low",
+            "months_ci95_high",
+            "replicates",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    let runs_of = |v: usize| -> Vec<&super::batch::RunSpec> {
+        plan.runs.iter().filter(|s| s.variant == v).collect()
+    };
+    let base_runs = runs_of(0);
+    let groups = ["new_adopters", "rest", "small", "medium", "large"];
+    for v in 1..plan.variants.len() {
+        // Per group: paired differences per replicate, and the group's size in replicate 0.
+        let mut end: Vec<Vec<f64>> = vec![Vec::new(); groups.len()];
+        let mut months: Vec<Vec<f64>> = vec![Vec::new(); groups.len()];
+        let mut size = vec![0usize; groups.len()];
+        for (k, spec) in runs_of(v).into_iter().enumerate() {
+            let Some(base) = base_runs.iter().find(|b| b.replicate == spec.replicate) else {
+                continue;
+            };
+            let x = read_municipalities(&runs_dir.join(&spec.id).join("municipalities.csv"))?;
+            let b = read_municipalities(&runs_dir.join(&base.id).join("municipalities.csv"))?;
+            for (g, name) in groups.iter().enumerate() {
+                let member = |m: usize| match *name {
+                    "new_adopters" => x[m].adopted && !b[m].adopted,
+                    "rest" => !x[m].adopted || b[m].adopted,
+                    class => x[m].size_class == class,
+                };
+                let ms: Vec<usize> = (0..x.len().min(b.len())).filter(|&m| member(m)).collect();
+                if k == 0 {
+                    size[g] = ms.len();
+                }
+                end[g].push(
+                    ms.iter()
+                        .map(|&m| x[m].homeless_end - b[m].homeless_end)
+                        .sum(),
+                );
+                months[g].push(
+                    ms.iter()
+                        .map(|&m| x[m].homeless_months - b[m].homeless_months)
+                        .sum(),
+                );
+            }
+        }
+        for (g, name) in groups.iter().enumerate() {
+            let (e, mo) = (summarize(&end[g]), summarize(&months[g]));
+            rows.push(vec![
+                plan.variants[v].label.clone(),
+                plan.variants[0].label.clone(),
+                name.to_string(),
+                size[g].to_string(),
+                e.mean.to_string(),
+                e.ci_low.unwrap_or(e.mean).to_string(),
+                e.ci_high.unwrap_or(e.mean).to_string(),
+                mo.mean.to_string(),
+                mo.ci_low.unwrap_or(mo.mean).to_string(),
+                mo.ci_high.unwrap_or(mo.mean).to_string(),
+                end[g].len().to_string(),
+            ]);
+        }
+    }
+    Ok(rows)
+}
+
+/// `cost_effectiveness.csv`: each payer's extra cost against the paired baseline, per homeless
+/// month avoided and per person a rollout kept housed for 12 months (means of paired
+/// differences; empty where nothing was avoided).
+fn cost_effectiveness(plan: &Plan, series: &[Series]) -> Vec<Vec<String>> {
+    let mut rows = vec![
+        [
+            "scenario",
+            "baseline",
+            "payer",
+            "cost_difference_dkk",
+            "ci95_low",
+            "ci95_high",
+            "homeless_months_avoided",
+            "dkk_per_homeless_month_avoided",
+            "housed_12m_difference",
+            "dkk_per_person_housed_12m",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    let get = |s: &Series, m: &str| s.iter().find(|(k, _)| k == m).map(|(_, v)| v.clone());
+    let Some(base) = series.first() else {
+        return rows;
+    };
+    for (v, s) in series.iter().enumerate().skip(1) {
+        let (Some(hm), Some(hb)) = (
+            get(s, "homeless_person_months"),
+            get(base, "homeless_person_months"),
+        ) else {
+            continue;
+        };
+        let avoided = -difference(&hm, &hb).mean;
+        let housed = match (
+            get(s, "concept_housed_12m"),
+            get(base, "concept_housed_12m"),
+        ) {
+            (Some(a), Some(b)) => difference(&a, &b).mean,
+            _ => 0.0,
+        };
+        for payer in ["municipality", "state", "investor", "foundation", "total"] {
+            let metric = format!("cost_{payer}_dkk");
+            let (Some(x), Some(b)) = (get(s, &metric), get(base, &metric)) else {
+                continue;
+            };
+            let d = difference(&x, &b);
+            let per = |n: f64| {
+                if n > 0.0 {
+                    (d.mean / n).round().to_string()
+                } else {
+                    String::new()
+                }
+            };
+            rows.push(vec![
+                plan.variants[v].label.clone(),
+                plan.variants[0].label.clone(),
+                payer.to_string(),
+                d.mean.round().to_string(),
+                d.paired.0.round().to_string(),
+                d.paired.1.round().to_string(),
+                avoided.to_string(),
+                per(avoided),
+                housed.to_string(),
+                per(housed),
+            ]);
+        }
+    }
+    rows
 }
 
 #[cfg(test)]

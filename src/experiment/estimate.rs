@@ -49,6 +49,16 @@ pub fn estimate(path: &Path, threads: usize, pilot_months: i32) -> Result<Estima
         }
         (built, started.elapsed().as_secs_f64() - built)
     });
+    // Lines of costs.csv a month: about one per municipality with shelter beds (two where guests
+    // stay, none where the beds are empty at a small scale), one where there are support slots
+    // (a pilot cannot tell: the homeless build up over it).
+    let levers = &setup.levers[0];
+    let cost_lines_per_month = (levers.shelter_beds.iter().filter(|&&b| b > 0).count()
+        + levers
+            .support_own
+            .iter()
+            .filter(|s| s.iter().any(|&x| x > 0))
+            .count()) as f64;
     let seconds_per_month = months_seconds / pilot_months as f64;
     // Scenarios can differ in scale and horizon: weigh each by its people x months.
     let weight = |s: &crate::model::Setup| {
@@ -88,7 +98,25 @@ pub fn estimate(path: &Path, threads: usize, pilot_months: i32) -> Result<Estima
     };
     let tables = plan.variants.len() as u64 * metrics * (100 + 130)
         + plan.runs.len() as u64 * count_years * 8 * 40;
-    let output_bytes = plan.runs.len() as u64 * (per_run + monthly) + tables;
+    // costs.csv: the pilot's payer-item amounts a month, ~48 bytes a line (measured on the
+    // rollout batch); municipalities.csv: ~30 bytes a municipality.
+    let municipalities = setup.municipalities.len() as u64;
+    // A budget adds a line per municipality and lever it pays for, every month.
+    let books: u64 = plan
+        .runs
+        .iter()
+        .map(|r| {
+            let budget_lines = plan.setups[r.variant].levers[0]
+                .budget_by_lever
+                .iter()
+                .flatten()
+                .filter(|&&v| v > 0)
+                .count() as f64;
+            (reported as f64 * (cost_lines_per_month + budget_lines) * 48.0) as u64
+                + municipalities * 30
+        })
+        .sum();
+    let output_bytes = plan.runs.len() as u64 * (per_run + monthly) + books + tables;
     Ok(Estimate {
         batch: plan.file.name.clone(),
         scenarios: plan.variants.len(),

@@ -134,7 +134,8 @@ fn write_run(
     let summary = replicate_summary(&r.months, scale);
     let mut w = csv::Writer::from_path(staging.join("metrics.csv"))?;
     w.write_record(["metric", "value"])?;
-    for (m, v) in &summary.metrics {
+    let extra = crate::output::rollout::metrics(setup, r);
+    for (m, v) in summary.metrics.iter().chain(&extra) {
         w.write_record([m.as_str(), &v.to_string()])?;
     }
     w.flush().map_err(io("writing metrics.csv".into()))?;
@@ -149,6 +150,31 @@ fn write_run(
         ])?;
     }
     w.flush().map_err(io("writing pit_counts.csv".into()))?;
+    {
+        use crate::output::rollout as t;
+        type Table<'a> = (&'a str, &'a [&'a str], Vec<Vec<String>>);
+        let mut tables: Vec<Table> = vec![
+            ("costs.csv", &t::COSTS_HEADER, t::cost_rows(setup, r)),
+            (
+                "municipalities.csv",
+                &t::MUNICIPALITIES_HEADER,
+                t::municipality_rows(setup, r),
+            ),
+        ];
+        if !setup.rollout.is_empty() {
+            tables.push(("rollout.csv", &t::ROLLOUT_HEADER, t::rollout_rows(setup, r)));
+            tables.push(("finance.csv", &t::FINANCE_HEADER, t::finance_rows(setup, r)));
+        }
+        for (name, header, rows) in tables {
+            let mut w = csv::Writer::from_path(staging.join(name))?;
+            // The run folder is one replicate: drop the replicate column.
+            w.write_record(&header[1..])?;
+            for row in rows {
+                w.write_record(&row[1..])?;
+            }
+            w.flush().map_err(io(format!("writing {name}")))?;
+        }
+    }
     if plan.file.monthly {
         let mut w = csv::Writer::from_path(staging.join("monthly.csv"))?;
         let mut header = vec!["month", "municipality"];

@@ -1100,6 +1100,7 @@ impl MunicipalityState {
                 fidelity: entry.fidelity,
                 running_dkk: running,
                 funder_pays,
+                outcome_dkk: 0,
             });
         }
         // Outcome payments: the municipality pays the first investor whose term is running.
@@ -1114,6 +1115,9 @@ impl MunicipalityState {
                 + c.concept_active_12m * p.active_12m as u64
                 + avoided * p.shelter_month_avoided as u64;
             costs::pay(c, costs::Item::OutcomePayments, Funder::Municipality, pay);
+            if let Some(row) = self.rollout_rows.iter_mut().find(|r| r.entry == a.entry) {
+                row.outcome_dkk = pay;
+            }
         }
     }
 

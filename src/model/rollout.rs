@@ -392,6 +392,8 @@ pub struct RolloutRow {
     /// What the funder paid this month (the municipality after the term).
     pub running_dkk: u64,
     pub funder_pays: bool,
+    /// Outcome payments the municipality made to this adoption's investor this month.
+    pub outcome_dkk: u64,
 }
 
 /// Capacity the adoptions of a municipality add in `month`, by slot kind.

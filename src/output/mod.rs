@@ -3,6 +3,7 @@
 //! input never leaves half-written output behind.
 
 pub mod manifest;
+pub mod rollout;
 pub mod run;
 
 use std::path::{Path, PathBuf};

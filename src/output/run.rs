@@ -30,6 +30,8 @@ pub struct RunWriter {
     municipalities: Vec<String>,
     monthly: CsvOut,
     pit: CsvOut,
+    /// `costs.csv` and `municipalities.csv`; `rollout.csv` and `finance.csv` with a rollout.
+    tables: Vec<(&'static str, CsvOut)>,
     /// Summary metrics in first-seen order, with one value per replicate.
     metrics: Vec<(String, Vec<f64>)>,
 }
@@ -40,6 +42,7 @@ impl RunWriter {
         scenario: &str,
         scale: f64,
         municipalities: Vec<String>,
+        with_rollout: bool,
     ) -> Result<RunWriter, OutputError> {
         let staging = Staging::new(final_dir)?;
         let mut monthly = create_csv(&staging.path("monthly.csv"))?;
@@ -55,7 +58,25 @@ impl RunWriter {
             "situation",
             "count",
         ])?;
+        use super::rollout as t;
+        let mut tables = Vec::new();
+        let mut specs: Vec<(&'static str, &[&str])> = vec![
+            ("costs.csv", &t::COSTS_HEADER),
+            ("municipalities.csv", &t::MUNICIPALITIES_HEADER),
+        ];
+        if with_rollout {
+            specs.push(("rollout.csv", &t::ROLLOUT_HEADER));
+            specs.push(("finance.csv", &t::FINANCE_HEADER));
+        }
+        for (name, header) in specs {
+            let mut w = create_csv(&staging.path(name))?;
+            let mut h = vec!["scenario"];
+            h.extend_from_slice(header);
+            w.write_record(&h)?;
+            tables.push((name, w));
+        }
         Ok(RunWriter {
+            tables,
             staging,
             scenario: scenario.to_string(),
             scale,
@@ -74,7 +95,27 @@ impl RunWriter {
     }
 
     /// Appends one replicate's rows and remembers its summary metrics.
-    pub fn write_replicate(&mut self, r: &ReplicateResult) -> Result<(), OutputError> {
+    pub fn write_replicate(
+        &mut self,
+        setup: &crate::model::Setup,
+        r: &ReplicateResult,
+    ) -> Result<(), OutputError> {
+        use super::rollout as t;
+        for (name, w) in &mut self.tables {
+            let rows = match *name {
+                "costs.csv" => t::cost_rows(setup, r),
+                "municipalities.csv" => t::municipality_rows(setup, r),
+                "rollout.csv" => t::rollout_rows(setup, r),
+                _ => t::finance_rows(setup, r),
+            };
+            for row in rows {
+                w.write_field(&self.scenario)?;
+                w.write_record(&row)?;
+            }
+        }
+        for (metric, value) in t::metrics(setup, r) {
+            self.record(metric, value);
+        }
         let mut buf = itoa::Buffer::new();
         let replicate = r.replicate.to_string();
         let scale = self.scale;
@@ -139,6 +180,10 @@ impl RunWriter {
             .flush()
             .map_err(|e| OutputError::new("writing summary.csv", e))?;
         drop(summary);
+        for (name, mut w) in self.tables {
+            w.flush()
+                .map_err(|e| OutputError::new(format!("writing {name}"), e))?;
+        }
         drop(self.monthly);
         drop(self.pit);
         manifest(&self.staging.dir)?;
