@@ -3,22 +3,11 @@
 
 mod common;
 
-use hjemsim::commands::prepare;
 use hjemsim::metrics::MonthCounts;
 use hjemsim::model::{Model, Setup};
 
-/// The small benchmark overlaid with `body`, loaded with `sets`.
 fn small_with(body: &str, sets: &[&str]) -> Setup {
-    let tmp = tempfile::tempdir().unwrap();
-    let base = common::scenario("benchmarks/small.toml");
-    let text = format!(
-        "extends = {:?}\nname = \"changed\"\n{body}",
-        base.to_str().unwrap()
-    );
-    let path = tmp.path().join("changed.toml");
-    std::fs::write(&path, text).unwrap();
-    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-    prepare(&path, &sets).unwrap_or_else(|e| panic!("{e}")).1
+    common::small_with("changed", body, sets)
 }
 
 /// Every month's counts per municipality, month by month.

@@ -5,22 +5,12 @@
 mod common;
 
 use hjemsim::calendar::Month;
-use hjemsim::commands::prepare;
 use hjemsim::metrics::{MonthCounts, check_books};
 use hjemsim::model::rollout::Adoption;
 use hjemsim::model::{Model, Setup};
 
 fn setup(body: &str, sets: &[&str]) -> Setup {
-    let tmp = tempfile::tempdir().unwrap();
-    let base = common::scenario("benchmarks/small.toml");
-    let text = format!(
-        "extends = {:?}\nname = \"rollout-test\"\n{body}",
-        base.to_str().unwrap()
-    );
-    let path = tmp.path().join("rollout.toml");
-    std::fs::write(&path, text).unwrap();
-    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-    prepare(&path, &sets).unwrap_or_else(|e| panic!("{e}")).1
+    common::small_with("rollout-test", body, sets)
 }
 
 struct Month_ {

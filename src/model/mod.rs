@@ -370,12 +370,7 @@ impl Levers {
                     scenario.support.caseload[m] as u64 * costs.support_month[m] as u64 * 12
                 }
                 Lever::Places => {
-                    let c = &costs.programme_place_month;
-                    12 * match item.target.as_str() {
-                        "ips" => c.ips,
-                        "community" => c.community,
-                        _ => c.treatment,
-                    } as u64
+                    12 * place_month_cost(&costs.programme_place_month, &item.target) as u64
                 }
             };
             let money = (scenario.budget.annual_dkk as f64 * item.share).floor() as u64;
@@ -422,12 +417,7 @@ impl Levers {
                         support_capacity[m][method_index(&item.target)] += added;
                     }
                     Lever::Places => {
-                        let p = match item.target.as_str() {
-                            "ips" => 0,
-                            "community" => 1,
-                            _ => 2,
-                        };
-                        places[m][pool(p, item.reach)] += added;
+                        places[m][pool(programme_index(&item.target), item.reach)] += added;
                     }
                 }
             }
@@ -453,6 +443,20 @@ fn method_index(target: &str) -> usize {
         "icm" => 1,
         _ => 2,
     }
+}
+
+/// The programme of a places target (validated): 0 IPS, 1 community, 2 treatment.
+fn programme_index(target: &str) -> usize {
+    match target {
+        "ips" => 0,
+        "community" => 1,
+        _ => 2,
+    }
+}
+
+/// What a place of a places target costs a month.
+fn place_month_cost(c: &crate::scenario::ProgrammePlaces, target: &str) -> u32 {
+    [c.ips, c.community, c.treatment][programme_index(target)]
 }
 
 /// One municipality's world.

@@ -14,7 +14,7 @@ use crate::calendar::Month;
 use crate::data::Municipality;
 use crate::metrics::MonthCounts;
 use crate::scenario::{
-    ClassBy, DiffusionSource, Funder, Lever, OutcomePrices, Reach, Scenario, Select, SizeClass,
+    ClassBy, DiffusionSource, Funder, Lever, OutcomePrices, Scenario, Select, SizeClass,
 };
 
 /// Where a component's capacity goes.
@@ -144,14 +144,12 @@ impl Plan {
                             let caseload = s.support.caseload[k] as f64;
                             (Slot::Support(k), caseload, s.costs.support_month[k] as f64)
                         }
-                        Lever::Places => {
-                            let (p, cost) = match c.target.as_str() {
-                                "ips" => (0, s.costs.programme_place_month.ips),
-                                "community" => (1, s.costs.programme_place_month.community),
-                                _ => (2, s.costs.programme_place_month.treatment),
-                            };
-                            (Slot::Places(super::pool(p, c.reach)), 1.0, cost as f64)
-                        }
+                        Lever::Places => (
+                            Slot::Places(super::pool(super::programme_index(&c.target), c.reach)),
+                            1.0,
+                            super::place_month_cost(&s.costs.programme_place_month, &c.target)
+                                as f64,
+                        ),
                     };
                     // Whole units, slots and places in agent units: per 10,000 young residents
                     // x capacity factor (x caseload for workers) x run scale.
@@ -445,9 +443,4 @@ pub fn added(
         }
     }
     out
-}
-
-/// `Reach` of a places slot, for docs and output.
-pub fn reach_of_pool(pool: usize) -> Reach {
-    Reach::ALL[pool % 4]
 }

@@ -465,11 +465,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         let k = |f: &str| format!("budget.items[{i}].{f}");
         c.share(&k("share"), item.share);
         total_share += item.share;
-        let allowed: Vec<String> = match item.lever {
-            Lever::Units => s.housing.segments.keys().cloned().collect(),
-            Lever::SupportWorkers => vec!["cti".into(), "icm".into(), "act".into()],
-            Lever::Places => vec!["ips".into(), "community".into(), "treatment".into()],
-        };
+        let allowed = lever_targets(s, item.lever);
         if !allowed.contains(&item.target) {
             c.fail(
                 k("target"),

@@ -45,3 +45,19 @@ pub fn hjemsim_into(cmd: &str, file: &Path, out: &Path, extra: &[&str]) -> Outpu
     args.extend_from_slice(extra);
     hjemsim(&args)
 }
+
+/// The small benchmark overlaid with `body` (a scenario named `name`), loaded with `sets`.
+pub fn small_with(name: &str, body: &str, sets: &[&str]) -> hjemsim::model::Setup {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = scenario("benchmarks/small.toml");
+    let text = format!(
+        "extends = {:?}\nname = {name:?}\n{body}",
+        base.to_str().unwrap()
+    );
+    let path = tmp.path().join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    hjemsim::commands::prepare(&path, &sets)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .1
+}
