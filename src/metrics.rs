@@ -162,6 +162,19 @@ month_counts! {
     concept_active_12m,
     /// Shelter months below the level of the 12 months before an investor's adoption.
     concept_shelter_avoided,
+    /// People whose last exit from homelessness was 12 months ago, by how it came about (on
+    /// their own; through the municipality with no support, CTI, ICM or ACT), and of them those
+    /// still housed: the 12-month follow-up of rehousing by support.
+    followup_12m_self,
+    followup_12m_none,
+    followup_12m_cti,
+    followup_12m_icm,
+    followup_12m_act,
+    housed_12m_self,
+    housed_12m_none,
+    housed_12m_cti,
+    housed_12m_icm,
+    housed_12m_act,
     /// Costs by item (gross), DKK: support (own clients, bought workers and rollout slots),
     /// rent subsidies of bought units, programme places, one-off establishment (capital),
     /// outcome payments. Shelter's gross cost is `shelter_cost_dkk`.
@@ -398,6 +411,55 @@ pub struct PitRow {
     pub count: u64,
 }
 
+/// The national monthly series of a run, in national units: the youth homeless count and where
+/// they sleep, and support by CTI phase, ICM, ACT and waiting. `series.csv` and the report's
+/// charts over time read these.
+pub const SERIES: [&str; 10] = [
+    "homeless",
+    "sofa",
+    "shelter",
+    "street",
+    "cti_phase_1",
+    "cti_phase_2",
+    "cti_phase_3",
+    "icm_clients",
+    "act_clients",
+    "support_waiting",
+];
+
+/// One month of [`SERIES`], in that order.
+pub type SeriesRow = [f64; SERIES.len()];
+
+/// The national values of [`SERIES`] in every reported month.
+pub fn national_series(
+    months: &[(crate::calendar::Month, Vec<MonthCounts>)],
+    scale: f64,
+) -> Vec<(crate::calendar::Month, SeriesRow)> {
+    months
+        .iter()
+        .map(|(month, counts)| {
+            let mut n = MonthCounts::default();
+            for c in counts {
+                n.add(c);
+            }
+            let row = [
+                n.homeless(),
+                n.sofa,
+                n.shelter,
+                n.street,
+                n.cti_phase_1,
+                n.cti_phase_2,
+                n.cti_phase_3,
+                n.icm_clients,
+                n.act_clients,
+                n.support_waiting,
+            ]
+            .map(|v| v as f64 / scale);
+            (*month, row)
+        })
+        .collect()
+}
+
 /// The national measures of one replicate: its week-6 counts and its summary metrics, in a fixed
 /// order, scaled back to national units.
 #[derive(Clone, Debug, PartialEq)]
@@ -524,6 +586,18 @@ pub fn replicate_summary(
         ),
     ] {
         metrics.push((name.to_string(), value));
+    }
+    // The 12-month follow-up of rehousing, by how it came about (model::support::REHOUSED_KINDS).
+    let followups = [
+        (totals.followup_12m_self, totals.housed_12m_self),
+        (totals.followup_12m_none, totals.housed_12m_none),
+        (totals.followup_12m_cti, totals.housed_12m_cti),
+        (totals.followup_12m_icm, totals.housed_12m_icm),
+        (totals.followup_12m_act, totals.housed_12m_act),
+    ];
+    for (kind, (followed, kept)) in crate::model::support::REHOUSED_KINDS.iter().zip(followups) {
+        metrics.push((format!("rehoused_12m_{kind}"), s(followed)));
+        metrics.push((format!("housed_12m_share_{kind}"), per(kept, followed)));
     }
     ReplicateSummary { pit, metrics }
 }

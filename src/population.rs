@@ -128,6 +128,7 @@ pub struct Person {
     pub state_since: i32,
     pub spell_start: i32,
     pub last_exit: i32,
+    pub rehoused_with: u8,
     pub months_homeless: u16,
     pub episodes: u8,
     /// Tie kinds and willingness.
@@ -155,6 +156,9 @@ pub struct People {
     pub spell_start: Vec<i32>,
     /// Month of the last exit from homelessness, or [`NEVER`].
     pub last_exit: Vec<i32>,
+    /// How that exit came about (`model::support::REHOUSED_*`: on their own, or through the
+    /// municipality with no support, CTI, ICM or ACT), for the 12-month follow-up by support.
+    pub rehoused_with: Vec<u8>,
     /// Months homeless in completed spells.
     pub months_homeless: Vec<u16>,
     pub episodes: Vec<u8>,
@@ -253,6 +257,7 @@ impl People {
         self.state_since.push(NEVER);
         self.spell_start.push(NEVER);
         self.last_exit.push(NEVER);
+        self.rehoused_with.push(0);
         self.months_homeless.push(0);
         self.episodes.push(0);
         self.host_slot.push(crate::model::network::NO_HOST);
@@ -294,6 +299,7 @@ impl People {
             state_since: self.state_since[i],
             spell_start: self.spell_start[i],
             last_exit: self.last_exit[i],
+            rehoused_with: self.rehoused_with[i],
             months_homeless: self.months_homeless[i],
             episodes: self.episodes[i],
             ties,
@@ -315,6 +321,7 @@ impl People {
         self.state_since.push(p.state_since);
         self.spell_start.push(p.spell_start);
         self.last_exit.push(p.last_exit);
+        self.rehoused_with.push(p.rehoused_with);
         self.months_homeless.push(p.months_homeless);
         self.episodes.push(p.episodes);
         self.host_slot.push(NO_HOST);
@@ -344,6 +351,7 @@ impl People {
         self.state_since.drain(..n);
         self.spell_start.drain(..n);
         self.last_exit.drain(..n);
+        self.rehoused_with.drain(..n);
         self.months_homeless.drain(..n);
         self.episodes.drain(..n);
         self.host_slot.drain(..n);

@@ -607,6 +607,7 @@ impl MunicipalityState {
         let months = (month - p.spell_start[i]).max(0) as u32;
         p.months_homeless[i] = (p.months_homeless[i] as u32 + months).min(u16::MAX as u32) as u16;
         p.last_exit[i] = month;
+        p.rehoused_with[i] = support::REHOUSED_SELF;
         p.housing[i] = HousingState::Housed;
         p.state_since[i] = month;
     }
@@ -786,6 +787,9 @@ impl MunicipalityState {
             life_events(&mut self.people, i, m, params, u_life);
             if self.people.programmes[i] & crate::population::PROGRAMME_CONCEPT != 0 {
                 count_milestone(&self.people, i, m, &mut c);
+            }
+            if m - self.people.last_exit[i] == 12 {
+                count_followup(&self.people, i, &mut c);
             }
             let a = self.people.activity[i];
             by_activity[0] += (a == Activity::Neet as u8) as u64;
@@ -1191,6 +1195,7 @@ impl MunicipalityState {
             p.months_homeless[i],
             params.support.offer_to,
         );
+        p.rehoused_with[i] = support::rehoused_by(method);
         if method == support::NONE {
             return;
         }
@@ -1386,6 +1391,21 @@ fn count_milestone(people: &People, i: usize, month: i32, c: &mut MonthCounts) {
         18 => c.concept_housed_18m += 1,
         _ => {}
     }
+}
+
+/// The 12-month follow-up of someone who left homelessness a year ago, by how they were rehoused.
+fn count_followup(people: &People, i: usize, c: &mut MonthCounts) {
+    let state = people.housing[i];
+    let housed = (state.is_housed() || state == HousingState::AtRisk) as u64;
+    let (followed, kept) = match people.rehoused_with[i] {
+        0 => (&mut c.followup_12m_self, &mut c.housed_12m_self),
+        1 => (&mut c.followup_12m_none, &mut c.housed_12m_none),
+        2 => (&mut c.followup_12m_cti, &mut c.housed_12m_cti),
+        3 => (&mut c.followup_12m_icm, &mut c.housed_12m_icm),
+        _ => (&mut c.followup_12m_act, &mut c.housed_12m_act),
+    };
+    *followed += 1;
+    *kept += housed;
 }
 
 #[inline(always)]
