@@ -213,6 +213,12 @@ pub enum Command {
         #[arg(long, default_value = "output")]
         out: PathBuf,
     },
+    /// Write report.html again from a batch or run folder's tables (no simulation).
+    #[command(after_help = "Example:\n  hjemsim report output/action-tracks")]
+    Report {
+        /// A folder written by `hjemsim batch`, `merge` or `run`.
+        dir: PathBuf,
+    },
     /// Check scenario and batch files without running them; exit 0 if all are valid, 2 if not.
     #[command(
         after_help = "Example:\n  hjemsim validate scenarios/baseline.toml scenarios/action-tracks.toml"

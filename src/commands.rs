@@ -154,7 +154,28 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, Error> {
             wall_seconds,
             agent_months,
         };
-        write_manifest(staging, &resolved, &setup, &RUN_OUTPUTS, runtime)
+        let assumptions = crate::output::assumptions::rows(&[(
+            setup.scenario.name.as_str(),
+            &setup.scenario,
+            resolved.files.as_slice(),
+        )]);
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for row in assumptions {
+            w.write_record(&row)?;
+        }
+        let bytes = w.into_inner().map_err(|e| {
+            OutputError::new(
+                "writing assumptions.csv",
+                std::io::Error::other(e.to_string()),
+            )
+        })?;
+        crate::output::write_atomic(&staging.join("assumptions.csv"), &bytes)?;
+        write_manifest(staging, &resolved, &setup, &RUN_OUTPUTS, runtime)?;
+        // The report reads the finished tables in the staging folder, so a run folder never
+        // appears without it.
+        crate::report::write(staging).map_err(|e| {
+            OutputError::new("writing report.html", std::io::Error::other(e.to_string()))
+        })
     })?;
     Ok(RunReport {
         dir,
@@ -164,7 +185,13 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, Error> {
     })
 }
 
-const RUN_OUTPUTS: [&str; 3] = ["monthly.csv", "pit_counts.csv", "summary.csv"];
+const RUN_OUTPUTS: [&str; 5] = [
+    "monthly.csv",
+    "pit_counts.csv",
+    "summary.csv",
+    "series.csv",
+    "assumptions.csv",
+];
 
 /// Runs a scenario's virtual trial and writes `trial.csv` and `manifest.json`.
 fn run_trial(

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod population;
+pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod stats;

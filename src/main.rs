@@ -70,7 +70,7 @@ fn main() {
             match hjemsim::experiment::run_batch(&opts) {
                 Ok(r) => {
                     println!(
-                        "wrote {} ({} runs: {} run now, {} kept from before, in {:.1} s); see comparison.csv",
+                        "wrote {} ({} runs: {} run now, {} kept from before, in {:.1} s); open report.html",
                         r.dir.display(),
                         r.runs,
                         r.executed,
@@ -216,7 +216,17 @@ fn main() {
         },
         Command::Merge { dirs, out } => match hjemsim::experiment::shard::merge(&dirs, &out) {
             Ok(dir) => {
-                println!("merged into {}; see comparison.csv", dir.display());
+                println!("merged into {}; open report.html", dir.display());
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                e.exit_code()
+            }
+        },
+        Command::Report { dir } => match hjemsim::report::write(&dir) {
+            Ok(()) => {
+                println!("wrote {}", dir.join("report.html").display());
                 0
             }
             Err(e) => {

@@ -48,6 +48,12 @@ pub struct BatchFile {
     /// include parameter uncertainty and scenarios stay paired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posterior: Option<String>,
+    /// A calibration targets file (relative to this file): its calibrated history scenario is
+    /// run with this batch's replicates and scale and held against the observed counts, as
+    /// `hjemsim validate-history` does, into `history.csv`, so the batch's report shows how the
+    /// model behind it meets Denmark's counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history_check: Option<String>,
 }
 
 /// A sweep around one scenario.
@@ -113,6 +119,8 @@ pub struct Plan {
     pub runs: Vec<RunSpec>,
     /// With a posterior: the setups of (variant, parameter draw) pairs that runs use.
     pub draw_setups: Vec<Setup>,
+    /// Each variant's overlay chain, base first (where the report finds the notes beside values).
+    pub sources: Vec<Vec<PathBuf>>,
 }
 
 impl Plan {
@@ -350,6 +358,9 @@ pub fn plan_with_replicates(
         file.posterior = Some(absolute.display().to_string());
     }
     let dir = path.parent().unwrap_or(Path::new("."));
+    if let Some(rel) = &file.history_check {
+        super::calibrate::read_targets(&dir.join(rel))?;
+    }
     let mut common: Vec<String> = file.set.iter().map(|(k, v)| set_string(k, v)).collect();
     common.push(format!("run.replicates={}", file.replicates));
     common.push(format!("run.seed={}", file.seed));
@@ -385,8 +396,10 @@ pub fn plan_variants(
     mut variants: Vec<Variant>,
 ) -> Result<Plan, Error> {
     let mut setups = Vec::with_capacity(variants.len());
+    let mut sources = Vec::with_capacity(variants.len());
     for v in &mut variants {
-        let (_, setup) = prepare(&v.path, &v.sets)?;
+        let (resolved, setup) = prepare(&v.path, &v.sets)?;
+        sources.push(resolved.files);
         v.label = if v.label.is_empty() {
             setup.scenario.name.clone()
         } else {
@@ -471,6 +484,7 @@ pub fn plan_variants(
         digests,
         runs,
         draw_setups,
+        sources,
     })
 }
 

@@ -423,6 +423,7 @@ fn simulate(
         monthly: false,
         sweeps: Vec::new(),
         posterior: None,
+        history_check: None,
     };
     let bar = crate::commands::progress_bar(
         progress,
@@ -810,6 +811,8 @@ pub struct CheckRow {
     pub high: f64,
     /// (mean - observed) / sd of the observation.
     pub z: f64,
+    /// Where the observation comes from.
+    pub source: String,
 }
 
 /// `hjemsim validate-history`: the calibrated scenario at another scale (full by default) and
@@ -869,6 +872,7 @@ pub fn validate_history(
             low: s.mean - 1.96 * sd,
             high: s.mean + 1.96 * sd,
             z: (s.mean - t.observed) / t.sd,
+            source: t.source.clone(),
         });
     }
     Ok(HistoryCheck {

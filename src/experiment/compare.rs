@@ -3,7 +3,6 @@
 //! beside it so the gain from common random numbers is visible), `pit_counts.csv` and
 //! `manifest.json`. Everything is read back from the run folders in batch order.
 
-use std::fs;
 use std::path::Path;
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -95,12 +94,7 @@ pub fn difference(x: &[f64], b: &[f64]) -> Difference {
 }
 
 pub(crate) fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
-    // Whole or not at all: a temporary name, then a rename.
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    fs::write(&tmp, bytes)
-        .map_err(|e| OutputError::new(format!("writing {}", tmp.display()), e))?;
-    fs::rename(&tmp, dir.join(name))
-        .map_err(|e| OutputError::new(format!("renaming into {}", dir.join(name).display()), e))
+    crate::output::write_atomic(&dir.join(name), bytes)
 }
 
 pub(crate) fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, OutputError> {
@@ -226,7 +220,42 @@ pub fn write_tables(
         }
     }
 
+    let mut series_table = vec![crate::output::SERIES_HEADER.map(String::from).to_vec()];
+    for (v, variant) in plan.variants.iter().enumerate() {
+        let replicates = plan
+            .runs
+            .iter()
+            .filter(|r| r.variant == v)
+            .map(|r| read_run_series(&runs_dir.join(&r.id).join("series.csv")))
+            .collect::<Result<Vec<_>, _>>()?;
+        series_table.extend(crate::output::series_rows(&variant.label, &replicates));
+    }
+
+    let variants: Vec<(&str, &crate::scenario::Scenario, &[std::path::PathBuf])> = plan
+        .variants
+        .iter()
+        .enumerate()
+        .map(|(v, x)| {
+            (
+                x.label.as_str(),
+                &plan.setups[v].scenario,
+                plan.sources[v].as_slice(),
+            )
+        })
+        .collect();
+
     write_file(dir, "summary.csv", &csv_bytes(summary)?)?;
+    write_file(dir, "series.csv", &csv_bytes(series_table)?)?;
+    write_file(
+        dir,
+        "assumptions.csv",
+        &csv_bytes(crate::output::assumptions::rows(&variants))?,
+    )?;
+    write_file(
+        dir,
+        "municipality_effects.csv",
+        &csv_bytes(municipality_effects(plan, &runs_dir)?)?,
+    )?;
     write_file(dir, "comparison.csv", &csv_bytes(comparison)?)?;
     write_file(dir, "pit_counts.csv", &csv_bytes(pit_rows)?)?;
     write_file(
@@ -245,10 +274,17 @@ pub fn write_tables(
         "summary.csv",
         "comparison.csv",
         "pit_counts.csv",
+        "series.csv",
         "rollout_groups.csv",
+        "municipality_effects.csv",
         "cost_effectiveness.csv",
+        "assumptions.csv",
+        "history.csv",
     ] {
-        outputs.push(InputFile::of(&dir.join(name), name.to_string())?);
+        // history.csv is there only when the batch checks history.
+        if name != "history.csv" || plan.file.history_check.is_some() {
+            outputs.push(InputFile::of(&dir.join(name), name.to_string())?);
+        }
     }
     let manifest = serde_json::json!({
         "hjemsim_version": env!("CARGO_PKG_VERSION"),
@@ -256,8 +292,9 @@ pub fn write_tables(
         "target": target(),
         "batch": plan.file,
         "batch_file": InputFile::of(&plan.path, plan.path.display().to_string())?,
-        "scenarios": plan.variants.iter().zip(&plan.digests).map(|(v, digest)| serde_json::json!({
+        "scenarios": plan.variants.iter().zip(&plan.digests).zip(&plan.setups).map(|((v, digest), setup)| serde_json::json!({
             "label": v.label,
+            "description": setup.scenario.description,
             "file": v.path.display().to_string(),
             "sets": v.sets,
             "digest": digest,
@@ -283,8 +320,10 @@ pub fn write_tables(
 
 /// One municipality's end of run, from a run folder's `municipalities.csv`.
 struct MunicipalityEnd {
+    name: String,
     size_class: String,
     adopted: bool,
+    first_adoption: String,
     homeless_end: f64,
     homeless_months: f64,
 }
@@ -296,8 +335,10 @@ fn read_municipalities(path: &Path) -> Result<Vec<MunicipalityEnd>, OutputError>
         let row = row?;
         let num = |i: usize| row[i].parse::<f64>().unwrap_or(f64::NAN);
         out.push(MunicipalityEnd {
+            name: row[0].to_string(),
             size_class: row[1].to_string(),
             adopted: &row[2] == "true",
+            first_adoption: row[3].to_string(),
             homeless_end: num(4),
             homeless_months: num(5),
         });
@@ -378,6 +419,115 @@ fn rollout_groups(plan: &Plan, runs_dir: &Path) -> Result<Vec<Vec<String>>, Outp
                 mo.ci_low.unwrap_or(mo.mean).to_string(),
                 mo.ci_high.unwrap_or(mo.mean).to_string(),
                 end[g].len().to_string(),
+            ]);
+        }
+    }
+    Ok(rows)
+}
+
+/// A batch run folder's `series.csv`: one row per month, the columns of [`crate::metrics::SERIES`].
+fn read_run_series(
+    path: &Path,
+) -> Result<Vec<(crate::calendar::Month, crate::metrics::SeriesRow)>, OutputError> {
+    let bad = |what: String| {
+        OutputError::new(
+            format!("reading {}", path.display()),
+            std::io::Error::other(what),
+        )
+    };
+    let mut r = csv::Reader::from_path(path)?;
+    let mut out = Vec::new();
+    for row in r.records() {
+        let row = row?;
+        let month = crate::calendar::Month::parse(&row[0])
+            .ok_or_else(|| bad(format!("bad month `{}`", &row[0])))?;
+        let mut values = [0.0; crate::metrics::SERIES.len()];
+        for (j, v) in values.iter_mut().enumerate() {
+            let field = row.get(j + 1).unwrap_or("");
+            *v = field
+                .parse()
+                .map_err(|_| bad(format!("bad value `{field}` in column {}", j + 2)))?;
+        }
+        out.push((month, values));
+    }
+    Ok(out)
+}
+
+/// `municipality_effects.csv`: for scenarios where a municipality adopts something (in the
+/// scenario or its baseline), each municipality's share of replicates adopting, its median
+/// first adoption month, and its paired change in homeless months and in the end count.
+fn municipality_effects(plan: &Plan, runs_dir: &Path) -> Result<Vec<Vec<String>>, OutputError> {
+    let mut rows = vec![
+        [
+            "scenario",
+            "baseline",
+            "municipality",
+            "size_class",
+            "adopted_share",
+            "first_adoption",
+            "homeless_months_difference",
+            "ci95_low",
+            "ci95_high",
+            "homeless_end_difference",
+            "replicates",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    let runs_of = |v: usize| -> Vec<&super::batch::RunSpec> {
+        plan.runs.iter().filter(|s| s.variant == v).collect()
+    };
+    let base_runs = runs_of(0);
+    for v in 1..plan.variants.len() {
+        let mut pairs = Vec::new();
+        for spec in runs_of(v) {
+            let Some(base) = base_runs.iter().find(|b| b.replicate == spec.replicate) else {
+                continue;
+            };
+            pairs.push((
+                read_municipalities(&runs_dir.join(&spec.id).join("municipalities.csv"))?,
+                read_municipalities(&runs_dir.join(&base.id).join("municipalities.csv"))?,
+            ));
+        }
+        let any = pairs
+            .iter()
+            .any(|(x, b)| x.iter().chain(b).any(|m| m.adopted));
+        let Some((first, _)) = pairs.first().filter(|_| any) else {
+            continue;
+        };
+        for (m, muni) in first.iter().enumerate() {
+            let months: Vec<f64> = pairs
+                .iter()
+                .map(|(x, b)| x[m].homeless_months - b[m].homeless_months)
+                .collect();
+            let end: Vec<f64> = pairs
+                .iter()
+                .map(|(x, b)| x[m].homeless_end - b[m].homeless_end)
+                .collect();
+            let mut starts: Vec<&str> = pairs
+                .iter()
+                .filter(|(x, _)| x[m].adopted)
+                .map(|(x, _)| x[m].first_adoption.as_str())
+                .collect();
+            // Months as YYYY-MM sort as text; the lower median.
+            starts.sort_unstable();
+            let median = starts
+                .get(starts.len().saturating_sub(1) / 2)
+                .copied()
+                .unwrap_or("");
+            let d = summarize(&months);
+            rows.push(vec![
+                plan.variants[v].label.clone(),
+                plan.variants[0].label.clone(),
+                muni.name.clone(),
+                muni.size_class.clone(),
+                (starts.len() as f64 / pairs.len() as f64).to_string(),
+                median.to_string(),
+                d.mean.to_string(),
+                d.ci_low.unwrap_or(d.mean).to_string(),
+                d.ci_high.unwrap_or(d.mean).to_string(),
+                summarize(&end).mean.to_string(),
+                pairs.len().to_string(),
             ]);
         }
     }

@@ -150,6 +150,16 @@ fn write_run(
         ])?;
     }
     w.flush().map_err(io("writing pit_counts.csv".into()))?;
+    let mut w = csv::Writer::from_path(staging.join("series.csv"))?;
+    let mut header = vec!["month"];
+    header.extend_from_slice(&crate::metrics::SERIES);
+    w.write_record(&header)?;
+    for (month, values) in crate::metrics::national_series(&r.months, scale) {
+        let mut row = vec![month.to_string()];
+        row.extend(values.iter().map(|v| v.to_string()));
+        w.write_record(&row)?;
+    }
+    w.flush().map_err(io("writing series.csv".into()))?;
     {
         use crate::output::rollout as t;
         type Table<'a> = (&'a str, &'a [&'a str], Vec<Vec<String>>);
@@ -281,7 +291,7 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
     match opts.shard {
         // A shard's part is done; `hjemsim merge` writes the tables.
         Some(s) => shard::write_shard_manifest(&plan, &dir, s)?,
-        None => compare::write_tables(
+        None => finish(
             &plan,
             &dir,
             threads,
@@ -299,6 +309,59 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
         reused: mine - total_executed,
         wall_seconds,
     })
+}
+
+/// The end of a batch (and of a merge): the history check if the batch asks for one, the tables
+/// from the run folders, then the report from the tables. Each file appears whole or not at all.
+pub(crate) fn finish(
+    plan: &Plan,
+    dir: &Path,
+    threads: usize,
+    wall_seconds: f64,
+    executed: usize,
+    reused: usize,
+) -> Result<(), Error> {
+    if let Some(rel) = &plan.file.history_check {
+        let targets = plan.path.parent().unwrap_or(Path::new(".")).join(rel);
+        let scale = match plan.file.set.get("run.scale") {
+            Some(toml::Value::Float(x)) => *x,
+            Some(toml::Value::Integer(x)) => *x as f64,
+            _ => 1.0,
+        };
+        let check = calibrate::validate_history(&targets, scale, plan.file.replicates, threads)?;
+        let mut rows = vec![
+            [
+                "use",
+                "metric",
+                "observed",
+                "sd",
+                "simulated_mean",
+                "simulated_low",
+                "simulated_high",
+                "z",
+                "source",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
+        for r in &check.rows {
+            rows.push(vec![
+                r.usage.clone(),
+                r.metric.clone(),
+                r.observed.to_string(),
+                r.sd.to_string(),
+                r.mean.to_string(),
+                r.low.to_string(),
+                r.high.to_string(),
+                r.z.to_string(),
+                r.source.clone(),
+            ]);
+        }
+        compare::write_file(dir, "history.csv", &compare::csv_bytes(rows)?)?;
+    }
+    compare::write_tables(plan, dir, threads, wall_seconds, executed, reused)?;
+    crate::report::write(dir)?;
+    Ok(())
 }
 
 /// Runs `todo` in waves as wide as the pool: at most that many models in memory at once.

@@ -281,6 +281,7 @@ pub fn sensitivity(opts: &SensitivityOptions) -> Result<SensitivityReport, Error
         monthly: false,
         sweeps: Vec::new(),
         posterior: None,
+        history_check: None,
     };
     let mut executed = 0usize;
     let mut total_runs = 0usize;

@@ -255,7 +255,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<PathBuf, Error> {
             copy_dir(&src_runs.join(&run.id), &target)?;
         }
     }
-    super::compare::write_tables(&plan, &dest, 0, 0.0, 0, plan.runs.len())?;
+    super::finish(&plan, &dest, 0, 0.0, 0, plan.runs.len())?;
     Ok(dest)
 }
 

@@ -2,6 +2,7 @@
 //! renamed into place only when every file is complete, so a crash, a full disk or an invalid
 //! input never leaves half-written output behind.
 
+pub mod assumptions;
 pub mod manifest;
 pub mod rollout;
 pub mod run;
@@ -102,6 +103,22 @@ impl Drop for Staging {
     }
 }
 
+/// Writes a file whole or not at all: a temporary name beside it, then a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes)
+        .map_err(|e| OutputError::new(format!("writing {}", tmp.display()), e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        OutputError::new(format!("renaming into {}", path.display()), e)
+    })
+}
+
 /// A count in agent units scaled back to national units.
 pub fn scaled(raw: u64, scale: f64) -> u64 {
     if scale == 1.0 {
@@ -129,4 +146,43 @@ pub fn digest_file(path: &Path) -> Result<String, OutputError> {
     let bytes = std::fs::read(path)
         .map_err(|e| OutputError::new(format!("reading {}", path.display()), e))?;
     Ok(blake3::hash(&bytes).to_hex().to_string())
+}
+
+/// Columns of a folder's `series.csv`: per scenario, month and series of
+/// [`crate::metrics::SERIES`], the mean over replicates and its 95 % interval.
+pub const SERIES_HEADER: [&str; 7] = [
+    "scenario",
+    "month",
+    "series",
+    "mean",
+    "ci95_low",
+    "ci95_high",
+    "replicates",
+];
+
+/// `series.csv` rows of one scenario from its replicates' national series (same months each).
+pub fn series_rows(
+    scenario: &str,
+    replicates: &[Vec<(crate::calendar::Month, crate::metrics::SeriesRow)>],
+) -> Vec<Vec<String>> {
+    let Some(first) = replicates.first() else {
+        return Vec::new();
+    };
+    let mut rows = Vec::with_capacity(first.len() * crate::metrics::SERIES.len());
+    for (k, (month, _)) in first.iter().enumerate() {
+        for (j, name) in crate::metrics::SERIES.iter().enumerate() {
+            let values: Vec<f64> = replicates.iter().map(|r| r[k].1[j]).collect();
+            let s = crate::stats::summarize(&values);
+            rows.push(vec![
+                scenario.to_string(),
+                month.to_string(),
+                name.to_string(),
+                s.mean.to_string(),
+                s.ci_low.unwrap_or(s.mean).to_string(),
+                s.ci_high.unwrap_or(s.mean).to_string(),
+                s.n.to_string(),
+            ]);
+        }
+    }
+    rows
 }

@@ -34,6 +34,8 @@ pub struct RunWriter {
     tables: Vec<(&'static str, CsvOut)>,
     /// Summary metrics in first-seen order, with one value per replicate.
     metrics: Vec<(String, Vec<f64>)>,
+    /// Each replicate's national series, for `series.csv`.
+    series: Vec<Vec<(crate::calendar::Month, crate::metrics::SeriesRow)>>,
 }
 
 impl RunWriter {
@@ -84,6 +86,7 @@ impl RunWriter {
             monthly,
             pit,
             metrics: Vec::new(),
+            series: Vec::new(),
         })
     }
 
@@ -132,6 +135,8 @@ impl RunWriter {
                 self.monthly.write_record(None::<&[u8]>)?;
             }
         }
+        self.series
+            .push(crate::metrics::national_series(&r.months, scale));
         let summary = replicate_summary(&r.months, scale);
         for p in &summary.pit {
             self.pit.write_record([
@@ -180,6 +185,15 @@ impl RunWriter {
             .flush()
             .map_err(|e| OutputError::new("writing summary.csv", e))?;
         drop(summary);
+        let mut series = create_csv(&self.staging.path("series.csv"))?;
+        series.write_record(super::SERIES_HEADER)?;
+        for row in super::series_rows(&self.scenario, &self.series) {
+            series.write_record(&row)?;
+        }
+        series
+            .flush()
+            .map_err(|e| OutputError::new("writing series.csv", e))?;
+        drop(series);
         for (name, mut w) in self.tables {
             w.flush()
                 .map_err(|e| OutputError::new(format!("writing {name}"), e))?;

@@ -1,7 +1,9 @@
 //! Scenario files: serde schema ([`types`]), `extends` overlays and `--set` overrides with
-//! file:line:col diagnostics ([`load`]), and range checks ([`validate`]).
+//! file:line:col diagnostics ([`load`]), range checks ([`validate`]) and the notes beside values
+//! ([`notes`]).
 
 pub mod load;
+pub mod notes;
 pub mod timeline;
 pub mod types;
 pub mod validate;
