@@ -53,7 +53,9 @@ figcaption strong { font-weight: 600; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 0.85rem; width: 100%; margin: 0.5rem 0; }
 th, td { border-bottom: 1px solid #e4e4e4; padding: 0.25rem 0.4rem; text-align: left; vertical-align: top; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th { font-weight: 600; font-size: 0.8rem; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n { white-space: nowrap; }
 .note { color: #555; font-size: 0.85rem; }
 .key { display: inline-block; width: 0.8em; height: 0.8em; margin-right: 0.3em; vertical-align: baseline; }
 ul.summary li { margin: 0.2rem 0; }
@@ -292,7 +294,7 @@ fn effects(out: &mut String, f: &Folder, year: Option<i32>, short: &mut Vec<Stri
     if f.with_posterior {
         table.push_str("<th class=\"n\">range with parameter uncertainty</th>");
     }
-    table.push_str("<th class=\"n\">homeless months avoided / year</th><th class=\"n\">budget / year</th><th class=\"n\">net cost / year, all payers</th><th class=\"n\">net cost per month avoided</th></tr></thead><tbody>");
+    table.push_str("<th class=\"n\">homeless months avoided a year</th><th class=\"n\">budget a year</th><th class=\"n\">net cost a year</th><th class=\"n\">net cost per month avoided</th></tr></thead><tbody>");
     let mut cheapest: Option<(&str, f64)> = None;
     for (i, l, e) in &rows {
         let avoided = ce(l, "total", "homeless_months_avoided");
@@ -355,13 +357,11 @@ fn effects(out: &mut String, f: &Folder, year: Option<i32>, short: &mut Vec<Stri
 
 // ---- Over time -------------------------------------------------------------------------------
 
+/// One line of a chart over months: colour index, label, and the months with their estimates.
+type MonthLine<'a> = (usize, String, &'a Vec<(String, Estimate)>);
+
 /// A line chart over months with 95 % bands, one line per (colour, label, points).
-fn months_chart(
-    id: &str,
-    title: &str,
-    y_label: &str,
-    lines: &[(usize, String, &Vec<(String, Estimate)>)],
-) -> String {
+fn months_chart(id: &str, title: &str, y_label: &str, lines: &[MonthLine]) -> String {
     let months: Vec<&str> = lines
         .first()
         .map(|l| l.2.iter().map(|(m, _)| m.as_str()).collect())
@@ -434,7 +434,7 @@ fn months_chart(
 
 fn over_time(out: &mut String, f: &Folder, short: &mut Vec<String>) {
     out.push_str("<section id=\"over-time\"><h2>Youth homelessness over time</h2>");
-    let lines: Vec<(usize, String, &Vec<(String, Estimate)>)> = labels(f)
+    let lines: Vec<MonthLine> = labels(f)
         .into_iter()
         .filter_map(|(i, l)| {
             f.series
