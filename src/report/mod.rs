@@ -598,9 +598,14 @@ fn sleeping(out: &mut String, f: &Folder, year: Option<i32>) {
         reps.entry(sc.clone())
             .or_default()
             .insert(r.get("replicate").unwrap_or(&"").to_string());
-        *sums
-            .entry((sc, r.get("situation").unwrap_or(&"").to_string()))
-            .or_default() += number(r.get("count").unwrap_or(&"0"));
+        let situation = r.get("situation").unwrap_or(&"").to_string();
+        let count = number(r.get("count").unwrap_or(&"0"));
+        if r.get("age_band") == Some(&"18-24") {
+            *sums
+                .entry((format!("{sc}\u{0}18-24"), situation.clone()))
+                .or_default() += count;
+        }
+        *sums.entry((sc, situation)).or_default() += count;
     }
     let rows: Vec<(usize, String, Vec<f64>)> = labels(f)
         .into_iter()
@@ -627,8 +632,8 @@ fn sleeping(out: &mut String, f: &Folder, year: Option<i32>) {
     let b = &rows[0].2;
     let total: f64 = b.iter().sum();
     let share = |k: usize| if total > 0.0 { b[k] / total } else { f64::NAN };
-    let reading = format!(
-        "In {} of {}, {} of the young homeless sleep on a friend's or relative's sofa, {} in a shelter, {} on the street and {} elsewhere (hotels, awaiting release or discharge). VIVE counted 39 % on sofas and 29 % in shelters among 18–24s in 2019.",
+    let mut reading = format!(
+        "In {} of {}, {} of the young homeless sleep on a friend's or relative's sofa, {} in a shelter, {} on the street and {} elsewhere (hotels, awaiting release or discharge).",
         the_count(year),
         esc(&rows[0].1),
         pct(share(0)),
@@ -636,6 +641,35 @@ fn sleeping(out: &mut String, f: &Folder, year: Option<i32>) {
         pct(share(2)),
         pct(share(3))
     );
+    // Beside VIVE's latest count of where 18-24s sleep (compiled in from the targets).
+    let young = |sit: &str| {
+        sums.get(&(format!("{}\u{0}18-24", f.baseline()), sit.to_string()))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let young_total: f64 = SITUATIONS.iter().map(|(sit, _)| young(sit)).sum();
+    let targets = vive_counts();
+    let observed = |metric: String| targets.iter().find(|t| t.1 == metric).map(|t| t.2);
+    let latest = targets
+        .iter()
+        .filter_map(|t| t.1.strip_prefix("sofa_share_18_24_")?.parse::<i32>().ok())
+        .max();
+    if let Some(vy) = latest
+        && young_total > 0.0
+        && let (Some(sofa), Some(shelter)) = (
+            observed(format!("sofa_share_18_24_{vy}")),
+            observed(format!("shelter_share_18_24_{vy}")),
+        )
+    {
+        let _ = write!(
+            reading,
+            " Among 18–24s: {} on a sofa and {} in a shelter; VIVE counted {} and {} in {vy}.",
+            pct(young("sofa") / young_total),
+            pct(young("shelter") / young_total),
+            pct(sofa),
+            pct(shelter)
+        );
+    }
     figure(
         out,
         Figure {
