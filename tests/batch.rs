@@ -233,6 +233,40 @@ fn three_shards_merged_equal_one_machine() {
     let twice = [shards.clone(), vec![shards[0].clone()]].concat();
     let o = merge(&twice, &tmp.path().join("m3"));
     assert!(String::from_utf8_lossy(&o.stderr).contains("appears 2 times"));
+    // The folders given to `batch --shard --out` work as well as the batch folders inside them.
+    let outs: Vec<PathBuf> = shards
+        .iter()
+        .map(|s| s.parent().unwrap().to_path_buf())
+        .collect();
+    let merged_outs = tmp.path().join("merged-outs");
+    ok(merge(&outs, &merged_outs));
+    assert_same_tables(&one, &merged_outs.join("tracks-small"));
+}
+
+#[test]
+fn the_metrics_known_before_a_run_are_the_metrics_it_writes() {
+    // --precision's --metric is checked against these before anything runs.
+    for file in ["benchmarks/tracks-small.toml", "benchmarks/report.toml"] {
+        let tmp = tempfile::tempdir().unwrap();
+        ok(batch(&scenario(file), tmp.path(), &[]));
+        let plan = hjemsim::experiment::batch::plan(&scenario(file)).unwrap();
+        let dir = tmp.path().join(&plan.file.name);
+        for (v, variant) in plan.variants.iter().enumerate() {
+            let mut r = csv::Reader::from_path(dir.join("summary.csv")).unwrap();
+            let written: Vec<String> = r
+                .records()
+                .map(|x| x.unwrap())
+                .filter(|x| x[0] == *variant.label)
+                .map(|x| x[1].to_string())
+                .collect();
+            assert_eq!(
+                hjemsim::experiment::metric_names(&plan.setups[v]),
+                written,
+                "{file}: {}",
+                variant.label
+            );
+        }
+    }
 }
 
 #[test]

@@ -224,6 +224,7 @@ pub fn read_batch(path: &Path) -> Result<BatchFile, Error> {
             None,
         ));
     }
+    check_size(path, &file, None)?;
     for (i, s) in file.sweeps.iter().enumerate() {
         if s.design == Design::LatinHypercube && !(2..=10_000).contains(&s.points) {
             return Err(invalid(
@@ -239,14 +240,16 @@ pub fn read_batch(path: &Path) -> Result<BatchFile, Error> {
         for (key, axis) in &s.axes {
             let ok = match (s.design, axis) {
                 (Design::Grid, Axis::Values(v)) => !v.is_empty(),
-                (Design::LatinHypercube, Axis::Range { min, max }) => min <= max,
+                (Design::LatinHypercube, Axis::Range { min, max }) => {
+                    min.is_finite() && max.is_finite() && min <= max
+                }
                 _ => false,
             };
             if !ok {
                 return Err(invalid(
                     path,
                     &format!("sweeps[{i}].axes.{key}"),
-                    "allowed: a non-empty list of values for a grid, `{ min, max }` with min <= max for a Latin hypercube".into(),
+                    "allowed: a non-empty list of values for a grid, `{ min, max }` with finite min <= max for a Latin hypercube".into(),
                     None,
                 ));
             }
@@ -330,6 +333,94 @@ fn sweep_points(s: &Sweep, seed: u64, index: usize) -> Vec<(Vec<String>, String)
     }
 }
 
+/// The most scenario variants (baseline, scenarios and sweep points) one batch may plan: each is
+/// loaded and prepared whole before anything runs, so a larger design belongs in a calibration or
+/// sensitivity file (planned a few waves at a time) or in several batches.
+pub const MAX_VARIANTS: u64 = 2_000;
+/// The most runs one batch may hold (variants x replicates).
+pub const MAX_RUNS: u64 = 200_000;
+
+/// Grid points of a sweep (saturating: an absurd grid must not overflow before it is refused).
+fn grid_points(s: &Sweep) -> u64 {
+    s.axes.values().fold(1u64, |n, axis| match axis {
+        Axis::Values(v) => n.saturating_mul(v.len() as u64),
+        Axis::Range { .. } => n,
+    })
+}
+
+/// Refuses a batch whose size is absurd, with the estimate, before anything is expanded.
+/// `replicates` replaces the file's (`--replicates`, `--precision`'s ceiling).
+pub fn check_size(path: &Path, file: &BatchFile, replicates: Option<u32>) -> Result<(), Error> {
+    let points: u64 = file
+        .sweeps
+        .iter()
+        .map(|s| match s.design {
+            Design::Grid => grid_points(s),
+            Design::LatinHypercube => s.points as u64,
+        })
+        .fold(0u64, u64::saturating_add);
+    let variants = (1 + file.scenarios.len() as u64).saturating_add(points);
+    if variants > MAX_VARIANTS {
+        return Err(invalid(
+            path,
+            "sweeps",
+            format!(
+                "the batch has {variants} scenario variants (1 baseline, {} scenarios, {points} sweep points); allowed: at most {MAX_VARIANTS} (split it, or use a calibration or sensitivity file, which plan a few at a time)",
+                file.scenarios.len()
+            ),
+            None,
+        ));
+    }
+    let replicates = replicates.unwrap_or(file.replicates) as u64;
+    let runs = variants.saturating_mul(replicates);
+    if runs > MAX_RUNS {
+        return Err(invalid(
+            path,
+            "replicates",
+            format!(
+                "the batch has {runs} runs ({variants} variants x {replicates} replicates); allowed: at most {MAX_RUNS}"
+            ),
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// The most agent-months one batch may simulate: 10^13, about two days of the whole model on a
+/// 2-core machine at the measured 60 M agent-months a second (README, Performance).
+pub const MAX_AGENT_MONTHS: f64 = 1e13;
+
+/// Refuses a planned batch whose work is absurd (people x months x runs), with the estimate.
+fn check_work(path: &Path, plan: &Plan) -> Result<(), Error> {
+    let per_variant: Vec<f64> = plan
+        .setups
+        .iter()
+        .map(|s| {
+            let people: f64 = s
+                .municipalities
+                .iter()
+                .map(|m| m.population_18_29 as f64)
+                .sum();
+            people * s.scenario.run.scale * s.params.months() as f64
+        })
+        .collect();
+    let total: f64 = plan.runs.iter().map(|r| per_variant[r.variant]).sum();
+    if total > MAX_AGENT_MONTHS {
+        return Err(invalid(
+            path,
+            "",
+            format!(
+                "the batch would simulate about {:.1e} agent-months ({} runs; about {:.0} hours at 60 M a second); allowed: at most {MAX_AGENT_MONTHS:.0e}",
+                total,
+                plan.runs.len(),
+                total / 60e6 / 3600.0
+            ),
+            None,
+        ));
+    }
+    Ok(())
+}
+
 /// Expands and prepares a batch: every variant is loaded and validated before anything runs.
 pub fn plan(path: &Path) -> Result<Plan, Error> {
     plan_with_replicates(path, None, None)
@@ -344,6 +435,7 @@ pub fn plan_with_replicates(
 ) -> Result<Plan, Error> {
     let mut file = read_batch(path)?;
     if let Some(r) = replicates {
+        check_size(path, &file, Some(r))?;
         file.replicates = r;
     }
     if let Some(p) = posterior {
@@ -384,7 +476,9 @@ pub fn plan_with_replicates(
             });
         }
     }
-    plan_variants(file, path, variants)
+    let plan = plan_variants(file, path, variants)?;
+    check_work(path, &plan)?;
+    Ok(plan)
 }
 
 /// Prepares the runs of `variants` (each `file.replicates` times, with `file.seed`): loads and

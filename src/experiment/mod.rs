@@ -209,20 +209,90 @@ fn write_run(
     fs::rename(&staging, &done).map_err(io(format!("renaming into {}", done.display())))
 }
 
+/// The metrics a run of `setup` writes to `metrics.csv` (and so to `summary.csv`), known before
+/// anything runs: the names of a replicate of zero counts over the reported months.
+pub fn metric_names(setup: &crate::model::Setup) -> Vec<String> {
+    let p = &setup.params;
+    let months = (0..=(p.end.0 - p.report_start.0))
+        .map(|k| {
+            (
+                p.report_start.offset(k),
+                vec![MonthCounts::default(); setup.municipalities.len()],
+            )
+        })
+        .collect();
+    let r = ReplicateResult {
+        replicate: 0,
+        months,
+        agent_months: 0,
+        rollout: Vec::new(),
+        adoptions: Vec::new(),
+    };
+    replicate_summary(&r.months, setup.scenario.run.scale)
+        .metrics
+        .into_iter()
+        .chain(crate::output::rollout::metrics(setup, &r))
+        .map(|(name, _)| name)
+        .collect()
+}
+
 /// `hjemsim batch`: runs (or resumes) a batch and writes its tables.
 pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
-    // Every scenario of the batch is loaded and validated before anything is written.
+    // Every flag and every scenario of the batch is checked before anything is written.
     if opts.replicates.is_some_and(|r| !(1..=100_000).contains(&r)) {
         return Err(Error::Usage(
             "--replicates: allowed 1 to 100000".to_string(),
         ));
     }
+    if let Some(p) = &opts.precision {
+        if !(p.half_width.is_finite() && p.half_width > 0.0) {
+            return Err(Error::Usage(format!(
+                "--precision {}: allowed a positive half-width",
+                p.half_width
+            )));
+        }
+        if !(1..=100_000).contains(&p.max_replicates) {
+            return Err(Error::Usage(format!(
+                "--max-replicates {}: allowed 1 to 100000",
+                p.max_replicates
+            )));
+        }
+        if opts.shard.is_some() {
+            return Err(Error::Usage(
+                "--precision decides replicates from results, which a shard does not have; run it on one machine, or set replicates in the batch file".into(),
+            ));
+        }
+    }
     let mut plan =
         batch::plan_with_replicates(&opts.batch, opts.replicates, opts.posterior.as_deref())?;
-    if opts.precision.is_some() && opts.shard.is_some() {
-        return Err(Error::Usage(
-            "--precision decides replicates from results, which a shard does not have; run it on one machine, or set replicates in the batch file".into(),
-        ));
+    if let Some(p) = &opts.precision {
+        if p.max_replicates < plan.file.replicates {
+            return Err(Error::Usage(format!(
+                "--max-replicates {}: allowed at least the batch's {} replicates",
+                p.max_replicates, plan.file.replicates
+            )));
+        }
+        batch::check_size(&opts.batch, &plan.file, Some(p.max_replicates))?;
+        let names = metric_names(&plan.setups[0]);
+        if !names.contains(&p.metric) {
+            let mut near: Vec<&String> = names
+                .iter()
+                .filter(|n| n.starts_with(p.metric.split('_').next().unwrap_or("")))
+                .take(8)
+                .collect();
+            if near.is_empty() {
+                near = names.iter().take(8).collect();
+            }
+            return Err(Error::Usage(format!(
+                "--metric `{}` is not a metric of this batch; allowed: one of the {} metrics of summary.csv, e.g. {}",
+                p.metric,
+                names.len(),
+                near.iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
     }
     let started = Instant::now();
     let dir = opts.out.join(&plan.file.name);

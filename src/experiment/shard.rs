@@ -140,10 +140,46 @@ fn merge_error(message: String) -> Error {
     Error::Usage(format!("merge: {message}"))
 }
 
+/// The batch folder of a shard: the folder given, or the one batch folder inside it (what
+/// `batch --shard --out DIR` was given).
+fn shard_folder(given: &Path) -> Result<PathBuf, Error> {
+    if given.join("shards").is_dir() {
+        return Ok(given.to_path_buf());
+    }
+    let inside: Vec<PathBuf> = fs::read_dir(given)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.join("shards").is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    match inside.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(merge_error(format!(
+            "{}: no shard manifests; allowed: the folder `batch --shard` wrote (its --out, or the batch folder inside it)",
+            given.display()
+        ))),
+        many => {
+            let mut names: Vec<String> = many
+                .iter()
+                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect();
+            names.sort();
+            Err(merge_error(format!(
+                "{} holds the shards of several batches ({}); name the batch folder",
+                given.display(),
+                names.join(", ")
+            )))
+        }
+    }
+}
+
 /// `hjemsim merge DIR... --out OUT`: joins the shards of one batch into `OUT/<batch name>/`.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<PathBuf, Error> {
     let mut manifests: Vec<(PathBuf, ShardManifest)> = Vec::new();
-    for dir in dirs {
+    for given in dirs {
+        let dir = &shard_folder(given)?;
         let shards = dir.join("shards");
         let entries = fs::read_dir(&shards).map_err(|e| {
             merge_error(format!(

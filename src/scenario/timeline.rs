@@ -98,7 +98,7 @@ pub fn key_problem(s: &Scenario, key: &str) -> Option<String> {
             FIXED_SECTIONS.join(", ")
         ));
     }
-    key_kind(s, &parts).err()
+    key_kind(s, &parts).err().map(|m| format!("`{key}` {m}"))
 }
 
 fn serialized(s: &Scenario) -> Table {
