@@ -213,6 +213,25 @@ pub enum Command {
         #[arg(long, default_value = "output")]
         out: PathBuf,
     },
+    /// Run the benchmarks against their goldens: the same bytes on 1 and 2 threads, and every
+    /// summary metric within k standard errors of the golden's; exit 1 on a regression.
+    #[command(
+        after_help = "Example:\n  hjemsim check            # in CI\n  hjemsim check --update   # after an intended model change: rewrite the goldens, print what moved"
+    )]
+    Check {
+        /// Folder of benchmark scenario and batch files; goldens in its golden/.
+        #[arg(long, default_value = "scenarios/benchmarks")]
+        dir: PathBuf,
+        /// Where the benchmarks' outputs go (replaced).
+        #[arg(long, default_value = "output/check")]
+        out: PathBuf,
+        /// Rewrite the goldens and print what moved.
+        #[arg(long)]
+        update: bool,
+        /// The statistical band, in standard errors of the difference.
+        #[arg(long, default_value_t = 4.0)]
+        k: f64,
+    },
     /// Write report.html again from a batch or run folder's tables (no simulation).
     #[command(after_help = "Example:\n  hjemsim report output/action-tracks")]
     Report {

@@ -5,6 +5,7 @@
 //! files; [`commands`] wires a subcommand's options to those calls; `main.rs` parses flags.
 
 pub mod calendar;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod data;

@@ -224,6 +224,38 @@ fn main() {
                 e.exit_code()
             }
         },
+        Command::Check {
+            dir,
+            out,
+            update,
+            k,
+        } => match hjemsim::check::check(&hjemsim::check::CheckOptions {
+            dir,
+            out,
+            update,
+            k,
+        }) {
+            Ok(r) => {
+                for l in &r.lines {
+                    println!("{l}");
+                }
+                println!(
+                    "{} benchmarks, {} metrics: {}",
+                    r.benchmarks,
+                    r.metrics,
+                    if r.failures == 0 {
+                        "ok".to_string()
+                    } else {
+                        format!("{} regressions", r.failures)
+                    }
+                );
+                if r.failures == 0 || update { 0 } else { 1 }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                e.exit_code()
+            }
+        },
         Command::Report { dir } => match hjemsim::report::write(&dir) {
             Ok(()) => {
                 println!("wrote {}", dir.join("report.html").display());
