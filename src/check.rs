@@ -20,9 +20,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::commands::{Progress, RunOptions};
+use crate::commands::RunOptions;
 use crate::error::Error;
 use crate::output::OutputError;
+use crate::prepare::Progress;
 
 /// Options of `hjemsim check`.
 #[derive(Clone, Debug)]
@@ -292,7 +293,7 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport, Error> {
         if is_batch(f) {
             crate::experiment::batch::plan(f)?;
         } else {
-            crate::commands::prepare(f, &[])?;
+            crate::prepare::prepare(f, &[])?;
         }
     }
     let mut report = CheckReport::default();

@@ -4,24 +4,15 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::data::load_municipalities;
 use crate::engine::run_replicates;
 use crate::error::Error;
 use crate::model::Setup;
 use crate::output::OutputError;
 use crate::output::manifest::{InputFile, Manifest, Runtime, git_revision, target};
 use crate::output::run::RunWriter;
-use crate::scenario::{Resolved, load};
-
-/// Whether to draw progress bars.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Progress {
-    /// On a terminal only.
-    #[default]
-    Auto,
-    Always,
-    Never,
-}
+pub use crate::prepare::{Progress, prepare};
+use crate::prepare::{progress_bar, thread_pool};
+use crate::scenario::Resolved;
 
 /// Options of `hjemsim run`.
 #[derive(Clone, Debug)]
@@ -42,68 +33,6 @@ pub struct RunReport {
     pub replicates: u32,
     pub agent_months: u64,
     pub wall_seconds: f64,
-}
-
-/// Loads a scenario and its data, without running anything.
-pub fn prepare(path: &Path, sets: &[String]) -> Result<(Resolved, Setup), Error> {
-    let resolved = load(path, sets)?;
-    let municipalities = load_municipalities(&resolved.municipalities_path)?;
-    let setup = Setup::new(resolved.scenario.clone(), municipalities).map_err(|e| {
-        crate::scenario::ScenarioError::Invalid(vec![crate::scenario::Diagnostic {
-            source: resolved
-                .files
-                .last()
-                .map(|f| f.display().to_string())
-                .unwrap_or_default(),
-            line: 0,
-            column: 0,
-            key: e.key.clone(),
-            message: format!(
-                "unknown municipality `{}`; allowed: names in {}",
-                e.name,
-                resolved.municipalities_path.display()
-            ),
-        }])
-    })?;
-    Ok((resolved, setup))
-}
-
-/// A local pool of `threads` workers (0 = one per core).
-pub(crate) fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Threads {
-            threads,
-            message: e.to_string(),
-        })
-}
-
-/// A progress bar counting `unit`s (months, runs), drawn only where `progress` says.
-pub(crate) fn progress_bar(
-    progress: Progress,
-    len: u64,
-    label: &str,
-    unit: &str,
-) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    let visible = match progress {
-        Progress::Always => true,
-        Progress::Never => false,
-        Progress::Auto => std::io::stderr().is_terminal(),
-    };
-    if !visible {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(&format!(
-            "{{msg}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit} (ETA {{eta}})"
-        ))
-        .expect("valid template"),
-    );
-    bar.set_message(label.to_string());
-    bar
 }
 
 /// `hjemsim run`: simulates a scenario and writes `<out>/<name>/`.

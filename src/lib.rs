@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod population;
+pub mod prepare;
 pub mod report;
 pub mod rng;
 pub mod scenario;

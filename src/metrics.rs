@@ -411,6 +411,10 @@ pub struct PitRow {
     pub count: u64,
 }
 
+/// How an exit from homelessness came about, in the order of the `followup_12m_*` counts and of
+/// `People::rehoused_with` (`model::support::REHOUSED_SELF`, `rehoused_by`).
+pub const REHOUSED_KINDS: [&str; 5] = ["self", "none", "cti", "icm", "act"];
+
 /// The national monthly series of a run, in national units: the youth homeless count and where
 /// they sleep, and support by CTI phase, ICM, ACT and waiting. `series.csv` and the report's
 /// charts over time read these.
@@ -473,7 +477,7 @@ pub fn replicate_summary(
     months: &[(crate::calendar::Month, Vec<MonthCounts>)],
     scale: f64,
 ) -> ReplicateSummary {
-    let scaled = |v: u64| crate::output::scaled(v, scale);
+    let scaled = |v: u64| scaled(v, scale);
     let s = |v: u64| v as f64 / scale;
     let mut pit = Vec::new();
     let mut metrics: Vec<(String, f64)> = Vec::new();
@@ -587,7 +591,7 @@ pub fn replicate_summary(
     ] {
         metrics.push((name.to_string(), value));
     }
-    // The 12-month follow-up of rehousing, by how it came about (model::support::REHOUSED_KINDS).
+    // The 12-month follow-up of rehousing, by how it came about.
     let followups = [
         (totals.followup_12m_self, totals.housed_12m_self),
         (totals.followup_12m_none, totals.housed_12m_none),
@@ -595,9 +599,18 @@ pub fn replicate_summary(
         (totals.followup_12m_icm, totals.housed_12m_icm),
         (totals.followup_12m_act, totals.housed_12m_act),
     ];
-    for (kind, (followed, kept)) in crate::model::support::REHOUSED_KINDS.iter().zip(followups) {
+    for (kind, (followed, kept)) in REHOUSED_KINDS.iter().zip(followups) {
         metrics.push((format!("rehoused_12m_{kind}"), s(followed)));
         metrics.push((format!("housed_12m_share_{kind}"), per(kept, followed)));
     }
     ReplicateSummary { pit, metrics }
+}
+
+/// A count in agent units scaled back to national units.
+pub fn scaled(raw: u64, scale: f64) -> u64 {
+    if scale == 1.0 {
+        raw
+    } else {
+        (raw as f64 / scale).round() as u64
+    }
 }

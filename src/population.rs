@@ -116,6 +116,60 @@ pub const NEVER: i32 = i32::MIN / 2;
 pub const AGE_ENTRY_MONTHS: i32 = 18 * 12;
 pub const AGE_EXIT_MONTHS: i32 = 30 * 12;
 
+/// The layout of ties in the people columns: [`SLOTS`] slots per person, each a kind and, for
+/// peers, a person id; and the ties a person has when they appear. `model::network` reads and
+/// changes them month by month.
+pub mod tie {
+    use rand::RngExt;
+    use rand_distr::{Distribution, Poisson};
+
+    use super::person_id;
+    use crate::rng::StreamRng;
+
+    /// Tie slots per person.
+    pub const SLOTS: usize = 6;
+
+    /// Tie kinds, in [`People::tie_kind`].
+    pub const EMPTY: u8 = 0;
+    pub const EXTERNAL: u8 = 1;
+    pub const PEER: u8 = 2;
+    pub const STREET: u8 = 3;
+
+    /// `host_slot` when nobody hosts.
+    pub const NO_HOST: u8 = u8::MAX;
+
+    /// Full willingness to host, in percent.
+    pub const FULL_WILLINGNESS: u8 = 100;
+
+    /// Draws the initial home-based ties of a new person: Poisson(`mean`) ties (at most [`SLOTS`]),
+    /// each external with probability `external_share`, else a peer drawn uniformly from the serial
+    /// numbers `peers.0..peers.1` of the municipality.
+    pub fn initial_ties(
+        rng: &mut StreamRng,
+        mean: f64,
+        external_share: f64,
+        municipality: u32,
+        peers: (u32, u32),
+    ) -> [(u8, u32); SLOTS] {
+        let mut ties = [(EMPTY, 0u32); SLOTS];
+        if mean <= 0.0 {
+            return ties;
+        }
+        let n = (Poisson::new(mean).expect("validated mean").sample(rng) as usize).min(SLOTS);
+        for tie in ties.iter_mut().take(n) {
+            *tie = if peers.1 <= peers.0 || rng.random_bool(external_share) {
+                (EXTERNAL, 0)
+            } else {
+                (
+                    PEER,
+                    person_id(municipality, rng.random_range(peers.0..peers.1)),
+                )
+            };
+        }
+        ties
+    }
+}
+
 /// One young person's attributes on the way between municipalities.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Person {
@@ -132,7 +186,7 @@ pub struct Person {
     pub months_homeless: u16,
     pub episodes: u8,
     /// Tie kinds and willingness.
-    pub ties: [(u8, u8); crate::model::network::SLOTS],
+    pub ties: [(u8, u8); tie::SLOTS],
 }
 
 /// The young people of one municipality, one column per attribute.
@@ -162,11 +216,11 @@ pub struct People {
     /// Months homeless in completed spells.
     pub months_homeless: Vec<u16>,
     pub episodes: Vec<u8>,
-    /// Tie slot of the current sofa host, or `network::NO_HOST`.
+    /// Tie slot of the current sofa host, or `tie::NO_HOST`.
     pub host_slot: Vec<u8>,
     /// Programmes the person takes part in (bits of `PROGRAMME_*`).
     pub programmes: Vec<u8>,
-    /// Ties, `network::SLOTS` per person: target id (peers), kind and willingness to host (%).
+    /// Ties, `tie::SLOTS` per person: target id (peers), kind and willingness to host (%).
     pub tie_target: Vec<u32>,
     pub tie_kind: Vec<u8>,
     pub tie_willingness: Vec<u8>,
@@ -239,13 +293,7 @@ impl People {
         } else {
             p.home_ties_mean
         };
-        let ties = crate::model::network::initial_ties(
-            &mut rng,
-            mean,
-            p.external_tie_share,
-            id >> 24,
-            peers,
-        );
+        let ties = tie::initial_ties(&mut rng, mean, p.external_tie_share, id >> 24, peers);
 
         self.id.push(id);
         self.birth_month.push(birth_month.0);
@@ -260,7 +308,7 @@ impl People {
         self.rehoused_with.push(0);
         self.months_homeless.push(0);
         self.episodes.push(0);
-        self.host_slot.push(crate::model::network::NO_HOST);
+        self.host_slot.push(tie::NO_HOST);
         self.programmes.push(0);
         for (kind, target) in ties {
             self.tie_kind.push(kind);
@@ -282,8 +330,8 @@ impl People {
 
     /// A copy of row `i`, for a move to another municipality.
     pub fn person(&self, i: usize) -> Person {
-        let slots = crate::model::network::SLOTS;
-        let mut ties = [(0u8, 0u8); crate::model::network::SLOTS];
+        let slots = tie::SLOTS;
+        let mut ties = [(0u8, 0u8); tie::SLOTS];
         for (s, tie) in ties.iter_mut().enumerate() {
             *tie = (
                 self.tie_kind[i * slots + s],
@@ -310,7 +358,7 @@ impl People {
     /// the old municipality are gone; ties outside it (family elsewhere) go with them. They
     /// arrive without an allocated home, support, programme or place on the list.
     pub fn push_arrival(&mut self, p: &Person, id: u32) {
-        use crate::model::network::{EMPTY, EXTERNAL, NO_HOST};
+        use tie::{EMPTY, EXTERNAL, NO_HOST};
         self.id.push(id);
         self.birth_month.push(p.birth_month);
         self.traits.push(p.traits);
@@ -356,7 +404,7 @@ impl People {
         self.episodes.drain(..n);
         self.host_slot.drain(..n);
         self.programmes.drain(..n);
-        let slots = n * crate::model::network::SLOTS;
+        let slots = n * tie::SLOTS;
         self.tie_target.drain(..slots);
         self.tie_kind.drain(..slots);
         self.tie_willingness.drain(..slots);
@@ -483,7 +531,12 @@ mod tests {
             .collect();
         let mean_hosts = non_care
             .iter()
-            .map(|&i| crate::model::network::tie_counts(&people, i).0 as f64)
+            .map(|&i| {
+                people.tie_kind[i * tie::SLOTS..(i + 1) * tie::SLOTS]
+                    .iter()
+                    .filter(|&&k| k == tie::EXTERNAL || k == tie::PEER)
+                    .count() as f64
+            })
             .sum::<f64>()
             / non_care.len() as f64;
         // Poisson(3) capped at 6 slots has mean 2.9493.

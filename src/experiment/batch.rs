@@ -13,9 +13,9 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::files::invalid;
-use crate::commands::prepare;
 use crate::error::Error;
 use crate::model::Setup;
+use crate::prepare::prepare;
 
 /// A batch file.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

@@ -35,9 +35,9 @@ use super::INTERRUPTED;
 use super::batch::{BatchFile, Variant};
 use super::compare::{csv_bytes, write_file};
 use super::files::invalid;
-use crate::commands::{Progress, prepare};
 use crate::error::Error;
 use crate::output::OutputError;
+use crate::prepare::{Progress, prepare};
 use crate::scenario::timeline::{KeyKind, kind_of, overlay_for};
 
 /// A targets file (`scenarios/calibration/targets.toml`).
@@ -425,7 +425,7 @@ fn simulate(
         posterior: None,
         history_check: None,
     };
-    let bar = crate::commands::progress_bar(
+    let bar = crate::prepare::progress_bar(
         progress,
         (variants.len() * f.replicates as usize) as u64,
         &format!(
@@ -514,7 +514,7 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<CalibrationReport, Error> {
     let io = |what: String| move |e: std::io::Error| Error::Output(OutputError::new(what, e));
     // Shards share the folder: none of them clears it.
     super::prepare_runs_dir(&runs_dir, opts.resume || opts.shard.is_some())?;
-    let pool = crate::commands::thread_pool(opts.threads)?;
+    let pool = crate::prepare::thread_pool(opts.threads)?;
     let n = f.abc.particles as usize;
     let kept_n = (f.abc.alpha * n as f64).floor() as usize;
     let dims = f.parameters.len();
@@ -838,7 +838,7 @@ pub fn validate_history(
     sets.push(format!("run.scale={scale:?}"));
     sets.push(format!("run.replicates={replicates}"));
     let (_, setup) = prepare(&pre.scenario, &sets)?;
-    let pool = crate::commands::thread_pool(threads)?;
+    let pool = crate::prepare::thread_pool(threads)?;
     let mut per_replicate: Vec<Vec<(String, f64)>> = Vec::new();
     pool.install(|| {
         crate::engine::run_replicates(&setup, f.seed, replicates, &|| {}, |r| {

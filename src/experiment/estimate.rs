@@ -38,7 +38,7 @@ pub fn estimate(path: &Path, threads: usize, pilot_months: i32) -> Result<Estima
     let params = &setup.params;
     let months_per_run = params.months();
     let pilot_months = pilot_months.clamp(1, months_per_run);
-    let pool = crate::commands::thread_pool(1)?;
+    let pool = crate::prepare::thread_pool(1)?;
     // One thread: a run is mostly single-threaded work when runs fill the cores.
     let (setup_seconds, months_seconds) = pool.install(|| {
         let started = Instant::now();

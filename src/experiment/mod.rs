@@ -25,12 +25,12 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::commands::Progress;
 use crate::engine::{ReplicateResult, run_replicate};
 use crate::error::Error;
 use crate::metrics::{MonthCounts, replicate_summary};
 use crate::output::manifest::git_revision;
 use crate::output::{OutputError, scaled};
+use crate::prepare::Progress;
 use batch::{Plan, RunSpec};
 
 /// Set by the command line on Ctrl-C: the batch finishes the runs under way, writes nothing
@@ -309,7 +309,7 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
-    let pool = crate::commands::thread_pool(opts.threads)?;
+    let pool = crate::prepare::thread_pool(opts.threads)?;
     let threads = pool.current_num_threads();
     // --precision adds replicates in steps of the file's own count.
     let step = plan.file.replicates;
@@ -332,8 +332,7 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
             .collect();
         total_executed += todo.len();
         let reused = mine - todo.len();
-        let bar =
-            crate::commands::progress_bar(opts.progress, mine as u64, &plan.file.name, "runs");
+        let bar = crate::prepare::progress_bar(opts.progress, mine as u64, &plan.file.name, "runs");
         bar.set_position(reused as u64);
         run_all(&pool, &plan, &runs_dir, &todo, &bar)?;
         bar.finish_and_clear();

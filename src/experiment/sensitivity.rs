@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use super::batch::{BatchFile, Variant};
 use super::calibrate::{Distribution, Prior};
 use super::compare::{csv_bytes, write_file};
-use crate::commands::{Progress, prepare};
 use crate::error::Error;
+use crate::prepare::{Progress, prepare};
 use crate::scenario::timeline::{KeyKind, kind_of};
 
 /// A sensitivity specification (`scenarios/sensitivity/*.toml`).
@@ -269,7 +269,7 @@ pub fn sensitivity(opts: &SensitivityOptions) -> Result<SensitivityReport, Error
     let dir = opts.out.join(&spec.name);
     let runs_dir = dir.join("runs");
     super::prepare_runs_dir(&runs_dir, opts.resume || opts.shard.is_some())?;
-    let pool = crate::commands::thread_pool(opts.threads)?;
+    let pool = crate::prepare::thread_pool(opts.threads)?;
     let batch = BatchFile {
         name: spec.name.clone(),
         description: spec.description.clone(),
@@ -324,7 +324,7 @@ pub fn sensitivity(opts: &SensitivityOptions) -> Result<SensitivityReport, Error
             }
         }
         total_runs += variants.len() * spec.replicates as usize;
-        let bar = crate::commands::progress_bar(
+        let bar = crate::prepare::progress_bar(
             opts.progress,
             (variants.len() * spec.replicates as usize) as u64,
             &format!("{} {design}", spec.name),

@@ -14,54 +14,14 @@
 //! Ties are read only for people who are homeless or recently rehoused, so a quiet month never
 //! touches them.
 
-use rand::RngExt;
-use rand_distr::{Distribution, Poisson};
-
 use crate::population::{HousingState, People, person_id};
-use crate::rng::{Decision, PersonDraws, StreamRng};
+use crate::rng::{Decision, PersonDraws};
 
-/// Tie slots per person.
-pub const SLOTS: usize = 6;
-
-/// Tie kinds, in [`People::tie_kind`].
-pub const EMPTY: u8 = 0;
-pub const EXTERNAL: u8 = 1;
-pub const PEER: u8 = 2;
-pub const STREET: u8 = 3;
-
-/// `host_slot` when nobody hosts.
-pub const NO_HOST: u8 = u8::MAX;
-
-/// Full willingness to host, in percent.
-pub const FULL_WILLINGNESS: u8 = 100;
-
-/// Draws the initial home-based ties of a new person: Poisson(`mean`) ties (at most [`SLOTS`]),
-/// each external with probability `external_share`, else a peer drawn uniformly from the serial
-/// numbers `peers.0..peers.1` of the municipality.
-pub fn initial_ties(
-    rng: &mut StreamRng,
-    mean: f64,
-    external_share: f64,
-    municipality: u32,
-    peers: (u32, u32),
-) -> [(u8, u32); SLOTS] {
-    let mut ties = [(EMPTY, 0u32); SLOTS];
-    if mean <= 0.0 {
-        return ties;
-    }
-    let n = (Poisson::new(mean).expect("validated mean").sample(rng) as usize).min(SLOTS);
-    for tie in ties.iter_mut().take(n) {
-        *tie = if peers.1 <= peers.0 || rng.random_bool(external_share) {
-            (EXTERNAL, 0)
-        } else {
-            (
-                PEER,
-                person_id(municipality, rng.random_range(peers.0..peers.1)),
-            )
-        };
-    }
-    ties
-}
+// The tie layout (slots, kinds, no-host) and the initial ties belong to the people columns
+// (`population::tie`): who a person is when they appear. The network reads and changes them.
+pub use crate::population::tie::{
+    EMPTY, EXTERNAL, FULL_WILLINGNESS, NO_HOST, PEER, SLOTS, STREET, initial_ties,
+};
 
 /// Home-based and street ties of a person.
 pub fn tie_counts(people: &People, i: usize) -> (u32, u32) {

@@ -22,10 +22,7 @@ pub const WAITING: u8 = 0x80;
 /// How a last exit from homelessness came about ([`People::rehoused_with`]): on their own, or
 /// rehoused by the municipality with the method they needed (waiting for it included).
 pub const REHOUSED_SELF: u8 = 0;
-/// The names of the `rehoused_with` values, in order (as in the follow-up counts and metrics).
-pub const REHOUSED_KINDS: [&str; 5] = ["self", "none", "cti", "icm", "act"];
-
-/// The `rehoused_with` value of a municipal rehousing with support `method`.
+/// The `rehoused_with` value (named in `metrics::REHOUSED_KINDS`) of a municipal rehousing with support `method`.
 pub fn rehoused_by(method: u8) -> u8 {
     1 + (method & !WAITING)
 }

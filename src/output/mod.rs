@@ -119,14 +119,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     })
 }
 
-/// A count in agent units scaled back to national units.
-pub fn scaled(raw: u64, scale: f64) -> u64 {
-    if scale == 1.0 {
-        raw
-    } else {
-        (raw as f64 / scale).round() as u64
-    }
-}
+pub use crate::metrics::scaled;
 
 /// Peak resident memory of this process so far, in KiB (`VmHWM` of `/proc/self/status`), where
 /// the system reports it.
