@@ -398,7 +398,11 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport, Error> {
                             over,
                             format!(
                                 "{} metric {} of {} moved from {} to {} (z = {:+.2}{})",
-                                if over { "  FAIL" } else { "      " },
+                                match (over, opts.update) {
+                                    (true, false) => "  FAIL",
+                                    (true, true) => " MOVED",
+                                    _ => "      ",
+                                },
                                 k.1,
                                 k.0,
                                 o.mean,

@@ -1330,10 +1330,19 @@ impl MunicipalityState {
             }
             if self.caseload[method as usize - 1] < self.capacity[method as usize - 1] {
                 self.start_support(i, method, month, draws, c);
-                // Counted as housed in the people pass; now housed with support.
-                c.housed -= 1;
-                c.housed_supported += 1;
-                support::count_client(&self.people, i, month, params, c);
+                // Someone who moved in at this month's allocation (no move-in lag) was
+                // homeless in the people pass and is counted, in their final state, with this
+                // month's homeless (step 5); counting them here too counted them twice (found by
+                // tests/properties.rs). With a lag, move-ins happen in the people pass and are
+                // counted there as housed.
+                let moved_in_at_allocation =
+                    params.move_in_lag == 0 && self.people.last_exit[i] == month;
+                if !moved_in_at_allocation {
+                    // Counted as housed in the people pass; now housed with support.
+                    c.housed -= 1;
+                    c.housed_supported += 1;
+                    support::count_client(&self.people, i, month, params, c);
+                }
             } else {
                 still.push_back(id);
             }
