@@ -128,12 +128,9 @@ pub(crate) fn write_shard_manifest(
     fs::create_dir_all(&shards)
         .map_err(|e| OutputError::new(format!("creating {}", shards.display()), e))?;
     let name = format!("shard-{}-of-{}.json", shard.index, shard.count);
-    let tmp = shards.join(format!(".{name}.tmp-{}", std::process::id()));
     let mut json = serde_json::to_string_pretty(&m).expect("serializes");
     json.push('\n');
-    fs::write(&tmp, json).map_err(|e| OutputError::new(format!("writing {}", tmp.display()), e))?;
-    fs::rename(&tmp, shards.join(&name))
-        .map_err(|e| OutputError::new(format!("writing {}", shards.join(&name).display()), e))
+    crate::output::write_atomic(&shards.join(&name), json.as_bytes())
 }
 
 fn merge_error(message: String) -> Error {
