@@ -11,16 +11,7 @@ use std::process::Command;
 
 use common::{hjemsim_into, scenario};
 
-const CHARTS: [&str; 8] = [
-    "effects",
-    "over-time",
-    "sleeping",
-    "support",
-    "housed-12m",
-    "who-pays",
-    "rollout",
-    "history",
-];
+use common::REPORT_CHARTS as CHARTS;
 
 fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("HJEMSIM_CHROMIUM") {

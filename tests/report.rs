@@ -9,16 +9,7 @@ use std::path::{Path, PathBuf};
 
 use common::{hjemsim, hjemsim_into, read, scenario};
 
-const CHARTS: [&str; 8] = [
-    "effects",
-    "over-time",
-    "sleeping",
-    "support",
-    "housed-12m",
-    "who-pays",
-    "rollout",
-    "history",
-];
+use common::REPORT_CHARTS as CHARTS;
 
 /// A copy of the report benchmark with a scenario whose description and notes try to inject
 /// markup, written into `dir`; returns the batch file.

@@ -663,21 +663,7 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<CalibrationReport, Error> {
     }
     let posterior = csv_bytes(rows)?;
 
-    let mut rows = vec![
-        [
-            "use",
-            "metric",
-            "observed",
-            "sd",
-            "simulated_mean",
-            "simulated_low",
-            "simulated_high",
-            "z",
-            "source",
-        ]
-        .map(String::from)
-        .to_vec(),
-    ];
+    let mut rows = vec![FIT_HEADER.map(String::from).to_vec()];
     for (j, t) in targets.iter().chain(&f.held_out).enumerate() {
         let values: Vec<(f64, f64)> = kept.iter().map(|p| (p.simulated[j], p.weight)).collect();
         let mean: f64 = values.iter().map(|(v, w)| v * w).sum::<f64>() / total;
@@ -798,6 +784,20 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<CalibrationReport, Error> {
 }
 
 /// One observation beside its simulation.
+/// Columns of `fit.csv` (calibration) and `history.csv` (a batch's history check): each target
+/// beside the simulated mean and range.
+pub const FIT_HEADER: [&str; 9] = [
+    "use",
+    "metric",
+    "observed",
+    "sd",
+    "simulated_mean",
+    "simulated_low",
+    "simulated_high",
+    "z",
+    "source",
+];
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckRow {
     /// `calibration` or `held_out`.

@@ -346,6 +346,29 @@ fn read_municipalities(path: &Path) -> Result<Vec<MunicipalityEnd>, OutputError>
     Ok(out)
 }
 
+/// One replicate's municipalities in a scenario and in the baseline.
+type ReplicatePair = (Vec<MunicipalityEnd>, Vec<MunicipalityEnd>);
+
+/// Each replicate's municipalities in variant `v` beside the same replicate of the baseline.
+fn paired_municipalities(
+    plan: &Plan,
+    runs_dir: &Path,
+    v: usize,
+) -> Result<Vec<ReplicatePair>, OutputError> {
+    let read = |id: &str| read_municipalities(&runs_dir.join(id).join("municipalities.csv"));
+    let mut pairs = Vec::new();
+    for spec in plan.runs.iter().filter(|s| s.variant == v) {
+        let base = plan
+            .runs
+            .iter()
+            .find(|b| b.variant == 0 && b.replicate == spec.replicate);
+        if let Some(base) = base {
+            pairs.push((read(&spec.id)?, read(&base.id)?));
+        }
+    }
+    Ok(pairs)
+}
+
 /// `rollout_groups.csv`: where a scenario's change against the baseline happens, paired per
 /// replicate: in the municipalities that adopt something in the scenario but not in the
 /// baseline (the new adopters), in the rest, and by size class.
@@ -367,22 +390,16 @@ fn rollout_groups(plan: &Plan, runs_dir: &Path) -> Result<Vec<Vec<String>>, Outp
         .map(String::from)
         .to_vec(),
     ];
-    let runs_of = |v: usize| -> Vec<&super::batch::RunSpec> {
-        plan.runs.iter().filter(|s| s.variant == v).collect()
-    };
-    let base_runs = runs_of(0);
     let groups = ["new_adopters", "rest", "small", "medium", "large"];
     for v in 1..plan.variants.len() {
         // Per group: paired differences per replicate, and the group's size in replicate 0.
         let mut end: Vec<Vec<f64>> = vec![Vec::new(); groups.len()];
         let mut months: Vec<Vec<f64>> = vec![Vec::new(); groups.len()];
         let mut size = vec![0usize; groups.len()];
-        for (k, spec) in runs_of(v).into_iter().enumerate() {
-            let Some(base) = base_runs.iter().find(|b| b.replicate == spec.replicate) else {
-                continue;
-            };
-            let x = read_municipalities(&runs_dir.join(&spec.id).join("municipalities.csv"))?;
-            let b = read_municipalities(&runs_dir.join(&base.id).join("municipalities.csv"))?;
+        for (k, (x, b)) in paired_municipalities(plan, runs_dir, v)?
+            .into_iter()
+            .enumerate()
+        {
             for (g, name) in groups.iter().enumerate() {
                 let member = |m: usize| match *name {
                     "new_adopters" => x[m].adopted && !b[m].adopted,
@@ -474,21 +491,8 @@ fn municipality_effects(plan: &Plan, runs_dir: &Path) -> Result<Vec<Vec<String>>
         .map(String::from)
         .to_vec(),
     ];
-    let runs_of = |v: usize| -> Vec<&super::batch::RunSpec> {
-        plan.runs.iter().filter(|s| s.variant == v).collect()
-    };
-    let base_runs = runs_of(0);
     for v in 1..plan.variants.len() {
-        let mut pairs = Vec::new();
-        for spec in runs_of(v) {
-            let Some(base) = base_runs.iter().find(|b| b.replicate == spec.replicate) else {
-                continue;
-            };
-            pairs.push((
-                read_municipalities(&runs_dir.join(&spec.id).join("municipalities.csv"))?,
-                read_municipalities(&runs_dir.join(&base.id).join("municipalities.csv"))?,
-            ));
-        }
+        let pairs = paired_municipalities(plan, runs_dir, v)?;
         let any = pairs
             .iter()
             .any(|(x, b)| x.iter().chain(b).any(|m| m.adopted));

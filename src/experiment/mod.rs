@@ -398,21 +398,7 @@ pub(crate) fn finish(
             _ => 1.0,
         };
         let check = calibrate::validate_history(&targets, scale, plan.file.replicates, threads)?;
-        let mut rows = vec![
-            [
-                "use",
-                "metric",
-                "observed",
-                "sd",
-                "simulated_mean",
-                "simulated_low",
-                "simulated_high",
-                "z",
-                "source",
-            ]
-            .map(String::from)
-            .to_vec(),
-        ];
+        let mut rows = vec![calibrate::FIT_HEADER.map(String::from).to_vec()];
         for r in &check.rows {
             rows.push(vec![
                 r.usage.clone(),

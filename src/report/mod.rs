@@ -140,6 +140,16 @@ fn page(f: &Folder) -> String {
     )
 }
 
+/// A horizontal scale from `left` to the page's right margin.
+fn x_scale(lo: f64, hi: f64, left: f64) -> Scale {
+    Scale {
+        d0: lo,
+        d1: hi,
+        p0: left,
+        p1: WIDTH - 20.0,
+    }
+}
+
 /// Scenarios with their colour index (the baseline is 0).
 fn labels(f: &Folder) -> Vec<(usize, &str)> {
     f.scenarios
@@ -203,12 +213,7 @@ fn effects(out: &mut String, f: &Folder, year: Option<i32>, short: &mut Vec<Stri
         v
     });
     let (lo, hi) = bounds(values, true);
-    let x = Scale {
-        d0: lo,
-        d1: hi,
-        p0: label_w,
-        p1: WIDTH - 20.0,
-    };
+    let x = x_scale(lo, hi, label_w);
     let mut s = Svg::new(
         "effects",
         &format!("Change in {} against the baseline", the_count(year)),
@@ -537,12 +542,7 @@ fn stacked_bars(
         [pos, neg]
     });
     let (lo, hi) = bounds(ends, true);
-    let x = Scale {
-        d0: lo,
-        d1: hi,
-        p0: label_w,
-        p1: WIDTH - 20.0,
-    };
+    let x = x_scale(lo, hi, label_w);
     let mut s = Svg::new(id, title, WIDTH, height);
     s.text(label_w, 14.0, "start", axis, r##" fill="#555""##);
     s.legend(label_w, 20.0 + 9.0, &items);
@@ -784,12 +784,7 @@ fn support(out: &mut String, f: &Folder, short: &mut Vec<String>) {
     });
     let (lo, hi) = bounds(shares.map(|v| v * 100.0), false);
     let (lo, hi) = ((lo / 100.0).max(0.0), (hi / 100.0).min(1.0));
-    let x = Scale {
-        d0: lo,
-        d1: hi,
-        p0: label_w,
-        p1: WIDTH - 20.0,
-    };
+    let x = x_scale(lo, hi, label_w);
     let mut s = Svg::new(
         "housed-12m",
         "Still housed 12 months after leaving homelessness",

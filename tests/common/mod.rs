@@ -61,3 +61,15 @@ pub fn small_with(name: &str, body: &str, sets: &[&str]) -> hjemsim::model::Setu
         .unwrap_or_else(|e| panic!("{e}"))
         .1
 }
+
+/// The charts of a batch report with a rollout and a history check (`data-chart` ids).
+pub const REPORT_CHARTS: [&str; 8] = [
+    "effects",
+    "over-time",
+    "sleeping",
+    "support",
+    "housed-12m",
+    "who-pays",
+    "rollout",
+    "history",
+];
