@@ -459,6 +459,31 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport, Error> {
     Ok(report)
 }
 
+impl std::fmt::Display for CheckReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        for l in &self.lines {
+            writeln!(f, "{l}")?;
+        }
+        write!(
+            f,
+            "{} benchmarks, {} metrics: {}",
+            self.benchmarks,
+            self.metrics,
+            if self.failures == 0 {
+                "ok".to_string()
+            } else {
+                format!("{} regressions", self.failures)
+            }
+        )
+    }
+}
+
+impl crate::commands::Outcome for CheckReport {
+    fn exit_code(&self) -> i32 {
+        if self.failures == 0 { 0 } else { 1 }
+    }
+}
+
 fn write_golden(path: &Path, g: &Golden) -> Result<(), Error> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io(format!("creating {}", parent.display())))?;

@@ -26,6 +26,168 @@ pub struct RunOptions {
     pub progress: Progress,
 }
 
+/// What a finished command prints (its `Display`) and the exit code it ends with: 0 unless the
+/// command says otherwise (`validate` with a bad file, `check` with a regression). `main.rs`
+/// prints it to stdout when the code is 0 and to stderr otherwise.
+pub trait Outcome: std::fmt::Display {
+    fn exit_code(&self) -> i32 {
+        0
+    }
+}
+
+impl Outcome for crate::experiment::estimate::Estimate {}
+
+/// A file a command wrote (`report`, `merge`).
+pub struct Wrote(pub String);
+
+impl std::fmt::Display for Wrote {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl Outcome for Wrote {}
+
+/// What `validate` found: a line per file.
+pub struct Validation {
+    pub lines: Vec<String>,
+    pub ok: bool,
+}
+
+impl std::fmt::Display for Validation {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}", self.lines.join("\n"))
+    }
+}
+
+impl Outcome for Validation {
+    fn exit_code(&self) -> i32 {
+        if self.ok { 0 } else { 2 }
+    }
+}
+
+impl std::fmt::Display for RunReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "wrote {} ({} replicates, {:.0} million agent-months in {:.1} s)",
+            self.dir.display(),
+            self.replicates,
+            self.agent_months as f64 / 1e6,
+            self.wall_seconds
+        )
+    }
+}
+
+impl Outcome for RunReport {}
+
+impl std::fmt::Display for crate::experiment::BatchReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "wrote {} ({} runs: {} run now, {} kept from before, in {:.1} s); open report.html",
+            self.dir.display(),
+            self.runs,
+            self.executed,
+            self.reused,
+            self.wall_seconds
+        )?;
+        if let Some(h) = self.half_width {
+            write!(
+                f,
+                "\nprecision: {} replicates per scenario, widest paired 95 % half-width {h:.3}",
+                self.replicates
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Outcome for crate::experiment::BatchReport {}
+
+impl std::fmt::Display for crate::experiment::calibrate::CalibrationReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "wrote {} ({} generations, {} runs: {} run now, tolerance {:.4}, in {:.1} s); see fit.csv and posterior.csv",
+            self.dir.display(),
+            self.generations,
+            self.runs,
+            self.executed,
+            self.epsilon,
+            self.wall_seconds
+        )?;
+        if let Some(p) = &self.installed {
+            write!(f, "\ninstalled the calibrated overlay as {}", p.display())?;
+        }
+        Ok(())
+    }
+}
+
+impl Outcome for crate::experiment::calibrate::CalibrationReport {}
+
+impl std::fmt::Display for crate::experiment::sensitivity::SensitivityReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "wrote {} ({} runs: {} run now, in {:.1} s); see sensitivity.csv and ranking.csv",
+            self.dir.display(),
+            self.runs,
+            self.executed,
+            self.wall_seconds
+        )?;
+        for (i, (p, m)) in self.ranking.iter().take(5).enumerate() {
+            write!(f, "\n{}. {p} (mu*/sd {m:.3})", i + 1)?;
+        }
+        Ok(())
+    }
+}
+
+impl Outcome for crate::experiment::sensitivity::SensitivityReport {}
+
+impl std::fmt::Display for crate::experiment::calibrate::HistoryCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        writeln!(
+            f,
+            "| use | metric | observed | simulated mean | range of one count (95 %) | z |"
+        )?;
+        writeln!(f, "| --- | --- | --- | --- | --- | --- |")?;
+        for r in &self.rows {
+            let digits = if r.observed.abs() < 1.5 { 3 } else { 0 };
+            writeln!(
+                f,
+                "| {} | {} | {:.digits$} | {:.digits$} | {:.digits$} to {:.digits$} | {:+.2} |",
+                r.usage, r.metric, r.observed, r.mean, r.low, r.high, r.z
+            )?;
+        }
+        write!(
+            f,
+            "\n{} replicates at scale {} in {:.1} s",
+            self.replicates, self.scale, self.wall_seconds
+        )
+    }
+}
+
+impl Outcome for crate::experiment::calibrate::HistoryCheck {}
+
+/// `hjemsim report DIR`.
+pub fn report(dir: &Path) -> Result<Wrote, Error> {
+    crate::report::write(dir)?;
+    Ok(Wrote(format!(
+        "wrote {}",
+        dir.join("report.html").display()
+    )))
+}
+
+/// `hjemsim merge DIR... --out OUT`.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Wrote, Error> {
+    let dir = crate::experiment::shard::merge(dirs, out)?;
+    Ok(Wrote(format!(
+        "merged into {}; open report.html",
+        dir.display()
+    )))
+}
+
 /// What a finished run reports back.
 #[derive(Clone, Debug)]
 pub struct RunReport {
