@@ -329,20 +329,11 @@ impl<'a> Timeline<'a> {
 /// Points before the first simulated month are allowed: they set the value in force when the
 /// run starts, which is how a scenario starting in 2026 inherits what history changed up to
 /// then (the baseline continues history.toml). Points after the last month never take effect.
-pub fn problems(s: &Scenario) -> Vec<(String, String)> {
-    if s.changes.is_empty() {
-        return Vec::new();
-    }
-    // Only what a point's value causes is reported at the point: a problem the scenario has
-    // without it is reported once, at its own key, not again at every point of every change.
-    let before: Vec<(String, String)> = {
-        let mut plain = s.clone();
-        plain.changes.clear();
-        super::validate::validate(&plain)
-            .into_iter()
-            .map(|p| (p.key, p.message))
-            .collect()
-    };
+///
+/// `plain` are the problems the scenario has without its changes (what `validate` found before
+/// it asks here): only what a point's value adds is reported at the point, so a problem the
+/// scenario has anyway is reported once, at its own key, not again at every point of every change.
+pub fn problems(s: &Scenario, plain: &[super::validate::Problem]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     // Two changes of one key where both apply would fight over it.
     let names: Vec<&String> = s.changes.keys().collect();
@@ -448,10 +439,11 @@ pub fn problems(s: &Scenario) -> Vec<(String, String)> {
                 }
             };
             changed.changes.clear();
-            for problem in super::validate::validate(&changed)
-                .into_iter()
-                .filter(|p| !before.contains(&(p.key.clone(), p.message.clone())))
-            {
+            for problem in super::validate::validate(&changed).into_iter().filter(|p| {
+                !plain
+                    .iter()
+                    .any(|q| q.key == p.key && q.message == p.message)
+            }) {
                 out.push((
                     at(&format!("points[{i}].value")),
                     format!("as `{}`: {}", problem.key, problem.message),

@@ -538,7 +538,8 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
 
     rollout_problems(&mut c, s);
 
-    for (key, message) in super::timeline::problems(s) {
+    // Nothing above reads `s.changes`: what is found so far is the scenario without them.
+    for (key, message) in super::timeline::problems(s, &c.problems) {
         c.fail(key, message);
     }
 
