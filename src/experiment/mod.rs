@@ -392,11 +392,8 @@ pub(crate) fn finish(
 ) -> Result<(), Error> {
     if let Some(rel) = &plan.file.history_check {
         let targets = plan.path.parent().unwrap_or(Path::new(".")).join(rel);
-        let scale = match plan.file.set.get("run.scale") {
-            Some(toml::Value::Float(x)) => *x,
-            Some(toml::Value::Integer(x)) => *x as f64,
-            _ => 1.0,
-        };
+        // The batch's scale as its baseline resolved it (the file's `[set]` or the scenario's).
+        let scale = plan.setups[0].scenario.run.scale;
         let check = calibrate::validate_history(&targets, scale, plan.file.replicates, threads)?;
         let mut rows = vec![calibrate::FIT_HEADER.map(String::from).to_vec()];
         for r in &check.rows {
