@@ -146,28 +146,12 @@ fn digests(dir: &Path, bench_dir: &Path) -> Result<BTreeMap<String, String>, Err
     names.sort();
     for p in names {
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        let bytes = std::fs::read(&p).map_err(io(format!("reading {}", p.display())))?;
         let bytes = if name == "manifest.json" {
-            let mut v: serde_json::Value = serde_json::from_slice(&bytes)
-                .map_err(|e| io(format!("reading {}", p.display()))(std::io::Error::other(e)))?;
-            if let Some(o) = v.as_object_mut() {
-                o.remove("runtime");
-                o.remove("git_revision");
-            }
-            serde_json::to_vec(&v).expect("JSON serializes")
+            manifest_without(&p, &["runtime", "git_revision"])?
         } else {
-            bytes
+            std::fs::read(&p).map_err(io(format!("reading {}", p.display())))?
         };
-        let revision = crate::output::manifest::git_revision();
-        let folder = bench_dir.display().to_string();
-        let bytes = String::from_utf8(bytes.clone())
-            .map(|t| {
-                t.replace(revision, "REVISION")
-                    .replace(&folder, "BENCHMARKS")
-                    .into_bytes()
-            })
-            .unwrap_or(bytes);
-        out.insert(name, blake3::hash(&bytes).to_hex().to_string());
+        out.insert(name, digest(bytes, bench_dir));
     }
     Ok(out)
 }
@@ -175,68 +159,58 @@ fn digests(dir: &Path, bench_dir: &Path) -> Result<BTreeMap<String, String>, Err
 /// Digest of a benchmark folder's resolved inputs: `manifest.json` without the parts that are
 /// results or stamps.
 fn inputs_digest(dir: &Path, bench_dir: &Path) -> Result<String, Error> {
-    let path = dir.join("manifest.json");
-    let bytes = std::fs::read(&path).map_err(io(format!("reading {}", path.display())))?;
-    let mut v: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| io(format!("reading {}", path.display()))(std::io::Error::other(e)))?;
-    if let Some(o) = v.as_object_mut() {
-        for k in [
+    let bytes = manifest_without(
+        &dir.join("manifest.json"),
+        &[
             "runtime",
             "git_revision",
             "outputs",
             "hjemsim_version",
             "target",
-        ] {
-            o.remove(k);
+        ],
+    )?;
+    Ok(digest(bytes, bench_dir))
+}
+
+/// A `manifest.json` without the top-level `keys`, as compact JSON.
+fn manifest_without(path: &Path, keys: &[&str]) -> Result<Vec<u8>, Error> {
+    let bytes = std::fs::read(path).map_err(io(format!("reading {}", path.display())))?;
+    let mut v: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| io(format!("reading {}", path.display()))(std::io::Error::other(e)))?;
+    if let Some(o) = v.as_object_mut() {
+        for k in keys {
+            o.remove(*k);
         }
     }
-    let text = serde_json::to_string(&v)
-        .expect("JSON serializes")
-        .replace(&bench_dir.display().to_string(), "BENCHMARKS");
-    Ok(blake3::hash(text.as_bytes()).to_hex().to_string())
+    Ok(serde_json::to_vec(&v).expect("JSON serializes"))
+}
+
+/// The blake3 digest of `bytes` with the revision stamp and the benchmark folder's path masked.
+fn digest(bytes: Vec<u8>, bench_dir: &Path) -> String {
+    let masked = match String::from_utf8(bytes) {
+        Ok(text) => text
+            .replace(crate::output::manifest::git_revision(), "REVISION")
+            .replace(&bench_dir.display().to_string(), "BENCHMARKS")
+            .into_bytes(),
+        Err(e) => e.into_bytes(),
+    };
+    blake3::hash(&masked).to_hex().to_string()
 }
 
 /// The summary metrics of a benchmark's folder: `summary.csv` (mean, sd over replicates), or a
 /// trial's `trial.csv` (mean and 95 % interval over the cohort).
 fn metrics(dir: &Path) -> Result<Vec<Metric>, Error> {
-    let read = |name: &str| -> Result<Vec<BTreeMap<String, String>>, Error> {
-        let path = dir.join(name);
-        let mut r = csv::Reader::from_path(&path)
-            .map_err(|e| io(format!("reading {}", path.display()))(std::io::Error::other(e)))?;
-        let header: Vec<String> = r
-            .headers()
-            .map_err(|e| io(format!("reading {}", path.display()))(std::io::Error::other(e)))?
-            .iter()
-            .map(String::from)
-            .collect();
-        let mut rows = Vec::new();
-        for row in r.records() {
-            let row = row
-                .map_err(|e| io(format!("reading {}", path.display()))(std::io::Error::other(e)))?;
-            rows.push(
-                header
-                    .iter()
-                    .cloned()
-                    .zip(row.iter().map(String::from))
-                    .collect(),
-            );
-        }
-        Ok(rows)
-    };
-    let num = |r: &BTreeMap<String, String>, k: &str| {
-        r.get(k)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(f64::NAN)
-    };
+    use crate::report::data::{Table, number};
+    let get = |r: &BTreeMap<&str, &str>, k: &str| number(r.get(k).unwrap_or(&""));
+    let text = |r: &BTreeMap<&str, &str>, k: &str| r.get(k).unwrap_or(&"").to_string();
     let mut out = Vec::new();
     if dir.join("summary.csv").exists() {
-        for r in read("summary.csv")? {
-            let n = num(&r, "replicates");
-            let sd = num(&r, "sd");
+        for r in Table::read(&dir.join("summary.csv"))?.records() {
+            let (n, sd) = (get(&r, "replicates"), get(&r, "sd"));
             out.push(Metric {
-                scenario: r["scenario"].clone(),
-                metric: r["metric"].clone(),
-                mean: num(&r, "mean"),
+                scenario: text(&r, "scenario"),
+                metric: text(&r, "metric"),
+                mean: get(&r, "mean"),
                 se: if sd.is_finite() && n > 0.0 {
                     sd / n.sqrt()
                 } else {
@@ -245,15 +219,15 @@ fn metrics(dir: &Path) -> Result<Vec<Metric>, Error> {
             });
         }
     } else if dir.join("trial.csv").exists() {
-        for r in read("trial.csv")? {
+        for r in Table::read(&dir.join("trial.csv"))?.records() {
             let (lo, hi) = (
-                num(&r, "homeless_nights_ci_low"),
-                num(&r, "homeless_nights_ci_high"),
+                get(&r, "homeless_nights_ci_low"),
+                get(&r, "homeless_nights_ci_high"),
             );
             out.push(Metric {
-                scenario: r["arm"].clone(),
+                scenario: text(&r, "arm"),
                 metric: "homeless_nights_mean".into(),
-                mean: num(&r, "homeless_nights_mean"),
+                mean: get(&r, "homeless_nights_mean"),
                 se: ((hi - lo) / (2.0 * 1.96)).max(0.0),
             });
         }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 use crate::output::OutputError;
 
-/// A CSV table read whole, with columns found by name.
+/// A CSV table read whole, with columns found by name (the report's tables, `check`'s metrics).
 #[derive(Clone, Debug, Default)]
 pub struct Table {
     pub header: Vec<String>,
@@ -16,7 +16,7 @@ pub struct Table {
 }
 
 impl Table {
-    fn read(path: &Path) -> Result<Table, OutputError> {
+    pub fn read(path: &Path) -> Result<Table, OutputError> {
         let mut r = csv::Reader::from_path(path)
             .map_err(|e| OutputError::new(format!("reading {}", path.display()), io(e)))?;
         let header = r
