@@ -140,6 +140,12 @@ fn page(f: &Folder) -> String {
     )
 }
 
+/// Room for row labels at the left of a chart: the widest label, at least 80 and at most 300
+/// pixels, plus a gap.
+fn label_width<'a>(labels: impl Iterator<Item = &'a str>) -> f64 {
+    labels.map(text_width).fold(80.0, f64::max).min(300.0) + 16.0
+}
+
 /// A horizontal scale from `left` to the page's right margin.
 fn x_scale(lo: f64, hi: f64, left: f64) -> Scale {
     Scale {
@@ -196,12 +202,7 @@ fn effects(out: &mut String, f: &Folder, year: Option<i32>, short: &mut Vec<Stri
         .collect();
     let base = f.estimate(f.baseline(), &metric);
     // The chart: a paired interval per scenario, and the range of one replicate with posteriors.
-    let label_w = rows
-        .iter()
-        .map(|r| text_width(r.1))
-        .fold(80.0, f64::max)
-        .min(300.0)
-        + 16.0;
+    let label_w = label_width(rows.iter().map(|r| r.1));
     let row_h = 26.0;
     let top = 30.0;
     let height = top + row_h * rows.len() as f64 + 50.0;
@@ -220,16 +221,14 @@ fn effects(out: &mut String, f: &Folder, year: Option<i32>, short: &mut Vec<Stri
         WIDTH,
         height,
     );
-    s.text(
+    s.caption(
         label_w,
         16.0,
-        "start",
         &format!(
             "Young people homeless in {}, difference from {} (95 % paired CI)",
             the_count(year),
             f.baseline()
         ),
-        r##" fill="#555""##,
     );
     s.x_axis(x, top - 6.0, top + row_h * rows.len() as f64, "", true);
     s.line(
@@ -525,12 +524,7 @@ fn stacked_bars(
     rows: &[(usize, String, Vec<f64>)],
     signed_axis: bool,
 ) -> String {
-    let label_w = rows
-        .iter()
-        .map(|r| text_width(&r.1))
-        .fold(80.0, f64::max)
-        .min(300.0)
-        + 16.0;
+    let label_w = label_width(rows.iter().map(|r| r.1.as_str()));
     let items: Vec<(String, &str)> = keys.iter().map(|(k, c)| (k.to_string(), *c)).collect();
     let legend_h = legend_height(WIDTH, label_w, &items);
     let row_h = 24.0;
@@ -544,7 +538,7 @@ fn stacked_bars(
     let (lo, hi) = bounds(ends, true);
     let x = x_scale(lo, hi, label_w);
     let mut s = Svg::new(id, title, WIDTH, height);
-    s.text(label_w, 14.0, "start", axis, r##" fill="#555""##);
+    s.caption(label_w, 14.0, axis);
     s.legend(label_w, 20.0 + 9.0, &items);
     s.x_axis(
         x,
@@ -791,13 +785,7 @@ fn support(out: &mut String, f: &Folder, short: &mut Vec<String>) {
         WIDTH,
         height,
     );
-    s.text(
-        label_w,
-        14.0,
-        "start",
-        "share still housed 12 months after leaving homelessness (mean and 95 % CI over replicates)",
-        r##" fill="#555""##,
-    );
+    s.caption(label_w, 14.0, "share still housed 12 months after leaving homelessness (mean and 95 % CI over replicates)");
     s.legend(label_w, 20.0 + 9.0, &items);
     let bottom = top + band_h * REHOUSED.len() as f64;
     for t in svg::ticks(lo * 100.0, hi * 100.0, 5) {
@@ -1063,12 +1051,7 @@ fn rollout(out: &mut String, f: &Folder, short: &mut Vec<String>) {
             }),
             true,
         );
-        let x = Scale {
-            d0: lo,
-            d1: hi,
-            p0: label_w,
-            p1: WIDTH - 20.0,
-        };
+        let x = x_scale(lo, hi, label_w);
         let id = format!("rollout-{}", i);
         let mut s = Svg::new(
             &id,
@@ -1076,13 +1059,7 @@ fn rollout(out: &mut String, f: &Folder, short: &mut Vec<String>) {
             WIDTH,
             height,
         );
-        s.text(
-            label_w,
-            16.0,
-            "start",
-            &format!("homeless months against {}, by municipality (95 % paired CI), in order of adoption", f.baseline()),
-            r##" fill="#555""##,
-        );
+        s.caption(label_w, 16.0, &format!("homeless months against {}, by municipality (95 % paired CI), in order of adoption", f.baseline()));
         let bottom = top + row_h * adopters.len() as f64;
         s.x_axis(x, top - 4.0, bottom, "", true);
         s.line(x.at(0.0), top - 4.0, x.at(0.0), bottom, "#222", 1.0);

@@ -186,6 +186,11 @@ impl Svg {
         );
     }
 
+    /// A grey caption above or beside a chart (what its axis measures).
+    pub fn caption(&mut self, x: f64, y: f64, s: &str) {
+        self.text(x, y, "start", s, r##" fill="#555""##);
+    }
+
     /// A polyline through `points`.
     pub fn path(&mut self, points: &[(f64, f64)], stroke: &str, w: f64) {
         if points.is_empty() {
@@ -229,13 +234,7 @@ impl Svg {
             self.text(x0 - 6.0, py + 4.0, "end", &num(t), "");
         }
         if !label.is_empty() {
-            self.text(
-                x0,
-                y.p1.min(y.p0) - 10.0,
-                "start",
-                label,
-                r##" fill="#555""##,
-            );
+            self.caption(x0, y.p1.min(y.p0) - 10.0, label);
         }
     }
 
