@@ -54,3 +54,42 @@ fn the_schema_describes_the_scenario_sections() {
         serde_json::Value::Bool(false)
     );
 }
+
+/// Every number a scenario holds declares its range beside its field, so the validator and the
+/// editors reading the committed schema know it (only the seed and a dated change's raw point,
+/// which is checked against the range of the key it changes, may be any number).
+#[test]
+fn every_number_in_the_schema_declares_a_range() {
+    fn visit(name: &str, schema: &serde_json::Value, out: &mut Vec<String>) {
+        let types: Vec<&str> = match &schema["type"] {
+            serde_json::Value::String(t) => vec![t.as_str()],
+            serde_json::Value::Array(ts) => ts.iter().filter_map(|t| t.as_str()).collect(),
+            _ => Vec::new(),
+        };
+        if types.iter().any(|t| *t == "number" || *t == "integer") {
+            let has = |a: &str, b: &str| schema.get(a).is_some() || schema.get(b).is_some();
+            if !(has("minimum", "exclusiveMinimum") && has("maximum", "exclusiveMaximum")) {
+                out.push(name.to_string());
+            }
+        }
+        if let Some(items) = schema.get("items") {
+            visit(&format!("{name}[]"), items, out);
+        }
+        if let Some(props) = schema.get("properties").and_then(|p| p.as_object()) {
+            for (k, v) in props {
+                visit(&format!("{name}.{k}"), v, out);
+            }
+        }
+    }
+    let schema = hjemsim::scenario::schema();
+    let mut unbounded = Vec::new();
+    for (def, s) in schema["$defs"].as_object().unwrap() {
+        visit(def, s, &mut unbounded);
+    }
+    visit("Scenario", schema, &mut unbounded);
+    unbounded.retain(|n| n != "RunSettings.seed" && n != "ChangePoint.value");
+    assert!(
+        unbounded.is_empty(),
+        "numbers without a declared range (add #[schemars(range(...))] beside the field): {unbounded:?}"
+    );
+}
