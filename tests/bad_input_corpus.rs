@@ -141,6 +141,8 @@ fn corpus() -> Vec<Case> {
         case("budget negative", policy("[budget]\nannual_dkk = -5"), &[RUN, P], &["budget.annual_dkk"]),
         case("budget unknown lever", policy("[budget]\nannual_dkk = 1000000\n[[budget.items]]\nlever = \"magic\"\ntarget = \"cti\"\nshare = 1.0"), &[RUN, P], &["lever", "magic"]),
         case("budget unknown target", policy("[budget]\nannual_dkk = 1000000\n[[budget.items]]\nlever = \"places\"\ntarget = \"yoga\"\nshare = 1.0"), &[RUN, P], &["target", "yoga"]),
+        case("budget: a method bought as units", policy("[budget]\nannual_dkk = 1000000\n[[budget.items]]\nlever = \"units\"\ntarget = \"cti\"\nshare = 1.0"), &[RUN, P], &["budget.items[0].target", "`cti` is not a target of lever Units", "almene_cheap"]),
+        case("segment named like a method", policy("[housing.segments.icm]\nnational_stock = 10\napportion_by = \"population\"\nannual_turnover = 0.1\nallocation_share = 0.1\nhomeless_youth_share = 0.1\nrent = 3000\neligibility = \"any\"\nunit_cost_per_year = 0"), &[RUN, P], &["housing.segments.icm", "not a valid segment name"]),
         case("budget unknown municipality", policy("[budget]\nannual_dkk = 1000000\n[[budget.items]]\nlever = \"places\"\ntarget = \"community\"\nshare = 1.0\nmunicipalities = [\"Atlantis\"]"), &[RUN, P], &["Atlantis", "unknown municipality"]),
         // Dated changes.
         case("dated change out of order", policy("[changes.x]\nkey = \"entry.hr_care\"\ninterpolation = \"step\"\npoints = [{ month = \"2020-01\", value = 10.0 }, { month = \"2019-01\", value = 12.0 }]"), &[RUN, P], &["changes.x", "order"]),

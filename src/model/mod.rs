@@ -127,7 +127,7 @@ pub struct Setup {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Purchase {
     pub lever: crate::scenario::Lever,
-    pub target: String,
+    pub target: crate::scenario::Target,
     /// Units, workers or places bought (national, whole numbers).
     pub quantity: u64,
     /// DKK a year for one of them.
@@ -361,17 +361,17 @@ impl Levers {
         let mut budget_by_lever = vec![[0u64; 3]; municipalities.len()];
         let mut purchases = Vec::new();
         for item in &scenario.budget.items {
-            use crate::scenario::Lever;
+            use crate::scenario::Target;
             let costs = &scenario.costs;
-            let unit_cost: u64 = match item.lever {
-                Lever::Units => scenario.housing.segments[&item.target].unit_cost_per_year as u64,
-                Lever::SupportWorkers => {
-                    let m = method_index(&item.target);
-                    scenario.support.caseload[m] as u64 * costs.support_month[m] as u64 * 12
+            // The target says what is bought (validation has matched it to the lever).
+            let unit_cost: u64 = match &item.target {
+                Target::Segment(name) => scenario.housing.segments[name].unit_cost_per_year as u64,
+                Target::Support(k) => {
+                    scenario.support.caseload[k.index()] as u64
+                        * costs.support_month[k.index()] as u64
+                        * 12
                 }
-                Lever::Places => {
-                    12 * place_month_cost(&costs.programme_place_month, &item.target) as u64
-                }
+                Target::Programme(p) => 12 * costs.programme_place_month.of(*p) as u64,
             };
             let money = (scenario.budget.annual_dkk as f64 * item.share).floor() as u64;
             let quantity = money.checked_div(unit_cost).unwrap_or(0);
@@ -392,33 +392,25 @@ impl Levers {
                 }
             }
             // Workers are bought whole; what they add is client slots.
-            let per_unit = match item.lever {
-                Lever::SupportWorkers => {
-                    scenario.support.caseload[method_index(&item.target)] as u64
-                }
+            let per_unit = match &item.target {
+                Target::Support(k) => scenario.support.caseload[k.index()] as u64,
                 _ => 1,
+            };
+            let segment = match &item.target {
+                Target::Segment(name) => scenario.housing.segments.keys().position(|n| n == name),
+                _ => None,
             };
             let shares = apportion(scaled(quantity as f64), &weights);
             for (m, q) in shares.into_iter().enumerate() {
                 budget_month_dkk[m] += q * unit_cost / 12;
                 budget_by_lever[m][item.lever as usize] += q * unit_cost / 12;
                 let added = (q * per_unit) as u32;
-                match item.lever {
-                    Lever::Units => {
-                        let s = scenario
-                            .housing
-                            .segments
-                            .keys()
-                            .position(|name| *name == item.target)
-                            .expect("validated target");
-                        stock[m][s] += added;
+                match &item.target {
+                    Target::Segment(_) => {
+                        stock[m][segment.expect("a validated segment")] += added;
                     }
-                    Lever::SupportWorkers => {
-                        support_capacity[m][method_index(&item.target)] += added;
-                    }
-                    Lever::Places => {
-                        places[m][pool(programme_index(&item.target), item.reach)] += added;
-                    }
+                    Target::Support(k) => support_capacity[m][k.index()] += added,
+                    Target::Programme(p) => places[m][pool(p.index(), item.reach)] += added,
                 }
             }
         }
@@ -435,28 +427,6 @@ impl Levers {
             purchases,
         }
     }
-}
-
-fn method_index(target: &str) -> usize {
-    match target {
-        "cti" => 0,
-        "icm" => 1,
-        _ => 2,
-    }
-}
-
-/// The programme of a places target (validated): 0 IPS, 1 community, 2 treatment.
-fn programme_index(target: &str) -> usize {
-    match target {
-        "ips" => 0,
-        "community" => 1,
-        _ => 2,
-    }
-}
-
-/// What a place of a places target costs a month.
-fn place_month_cost(c: &crate::scenario::ProgrammePlaces, target: &str) -> u32 {
-    [c.ips, c.community, c.treatment][programme_index(target)]
 }
 
 /// One municipality's world.

@@ -14,7 +14,7 @@ use crate::calendar::Month;
 use crate::data::Municipality;
 use crate::metrics::MonthCounts;
 use crate::scenario::{
-    ClassBy, DiffusionSource, Funder, Lever, OutcomePrices, Scenario, Select, SizeClass,
+    ClassBy, DiffusionSource, Funder, OutcomePrices, Scenario, Select, SizeClass, Target,
 };
 
 /// Where a component's capacity goes.
@@ -128,27 +128,26 @@ impl Plan {
                 .components
                 .iter()
                 .map(|c| {
-                    let (slot, per_unit, month_cost) = match c.lever {
-                        Lever::Units => {
-                            let seg = &s.housing.segments[&c.target];
+                    let (slot, per_unit, month_cost) = match &c.target {
+                        Target::Segment(name) => {
+                            let seg = &s.housing.segments[name];
                             let idx = s
                                 .housing
                                 .segments
                                 .keys()
-                                .position(|n| *n == c.target)
+                                .position(|n| n == name)
                                 .expect("validated target");
                             (Slot::Units(idx), 1.0, seg.unit_cost_per_year as f64 / 12.0)
                         }
-                        Lever::SupportWorkers => {
-                            let k = super::method_index(&c.target);
+                        Target::Support(k) => {
+                            let k = k.index();
                             let caseload = s.support.caseload[k] as f64;
                             (Slot::Support(k), caseload, s.costs.support_month[k] as f64)
                         }
-                        Lever::Places => (
-                            Slot::Places(super::pool(super::programme_index(&c.target), c.reach)),
+                        Target::Programme(p) => (
+                            Slot::Places(super::pool(p.index(), c.reach)),
                             1.0,
-                            super::place_month_cost(&s.costs.programme_place_month, &c.target)
-                                as f64,
+                            s.costs.programme_place_month.of(*p) as f64,
                         ),
                     };
                     // Whole units, slots and places in agent units: per 10,000 young residents

@@ -653,6 +653,110 @@ pub enum Lever {
     Places,
 }
 
+/// A support method bought as workers (støttemetode). Its index orders `support.caseload`,
+/// `support.workers_national` and `costs.support_month`.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportKind {
+    /// Critical Time Intervention: nine months in three phases (DA §2.1).
+    Cti,
+    /// Intensive Case Management (ICM, bostøtte).
+    Icm,
+    /// Assertive Community Treatment (ACT), a team for the most complex needs.
+    Act,
+}
+
+impl SupportKind {
+    pub const ALL: [SupportKind; 3] = [SupportKind::Cti, SupportKind::Icm, SupportKind::Act];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn name(self) -> &'static str {
+        ["cti", "icm", "act"][self.index()]
+    }
+}
+
+/// A programme whose places a budget buys. Its index orders `programmes.places_national` and
+/// `costs.programme_place_month`.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Programme {
+    /// Individual Placement and Support (IPS): jobs and education.
+    Ips,
+    /// A community place (fællesskab): clubs, mentors, peer groups.
+    Community,
+    /// Psychiatric or substance-use treatment.
+    Treatment,
+}
+
+impl Programme {
+    pub const ALL: [Programme; 3] = [Programme::Ips, Programme::Community, Programme::Treatment];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn name(self) -> &'static str {
+        ["ips", "community", "treatment"][self.index()]
+    }
+}
+
+impl ProgrammePlaces {
+    /// The value for one programme.
+    pub fn of(&self, p: Programme) -> u32 {
+        [self.ips, self.community, self.treatment][p.index()]
+    }
+}
+
+/// What a budget item or a concept component buys, written as one name in a scenario file:
+/// a support method (`cti`, `icm`, `act`), a programme (`ips`, `community`, `treatment`), or
+/// a housing segment by its name in `[housing.segments]` (which may not be one of those six).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
+pub enum Target {
+    Support(SupportKind),
+    Programme(Programme),
+    Segment(String),
+}
+
+impl Target {
+    /// The names a segment cannot take, since they name methods and programmes.
+    pub fn reserved(name: &str) -> bool {
+        SupportKind::ALL.iter().any(|k| k.name() == name)
+            || Programme::ALL.iter().any(|p| p.name() == name)
+    }
+}
+
+impl From<String> for Target {
+    fn from(name: String) -> Target {
+        if let Some(k) = SupportKind::ALL.into_iter().find(|k| k.name() == name) {
+            Target::Support(k)
+        } else if let Some(p) = Programme::ALL.into_iter().find(|p| p.name() == name) {
+            Target::Programme(p)
+        } else {
+            Target::Segment(name)
+        }
+    }
+}
+
+impl From<Target> for String {
+    fn from(t: Target) -> String {
+        t.to_string()
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Target::Support(k) => k.name(),
+            Target::Programme(p) => p.name(),
+            Target::Segment(name) => name,
+        })
+    }
+}
+
 /// Who a programme place reaches: the group its places are filled from, each month while
 /// places are free, in row (birth) order. A participant keeps the place for
 /// `programmes.duration_months` (a community place only while housed).
@@ -684,7 +788,10 @@ impl Reach {
 #[serde(deny_unknown_fields)]
 pub struct BudgetItem {
     pub lever: Lever,
-    pub target: String,
+    /// What it buys: a segment for `units`, `cti`/`icm`/`act` for `support_workers`,
+    /// `ips`/`community`/`treatment` for `places`.
+    #[schemars(with = "String")]
+    pub target: Target,
     /// Share of the annual budget spent on this item.
     #[schemars(range(min = 0.0, max = 1.0))]
     pub share: f64,
@@ -817,7 +924,8 @@ pub struct Concept {
 pub struct Component {
     pub lever: Lever,
     /// A housing segment, `cti`/`icm`/`act`, or `ips`/`community`/`treatment`, as for budgets.
-    pub target: String,
+    #[schemars(with = "String")]
+    pub target: Target,
     /// Who programme places reach (lever `places` only).
     #[serde(default)]
     pub reach: Reach,

@@ -114,13 +114,14 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     }
     for name in s.housing.segments.keys() {
         if name.is_empty()
+            || Target::reserved(name)
             || !name
                 .chars()
                 .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
         {
             c.fail(
                 format!("housing.segments.{name}"),
-                format!("`{name}` is not a valid segment name; allowed: letters, digits and `_`"),
+                format!("`{name}` is not a valid segment name; allowed: letters, digits and `_`, other than the support methods and programmes a budget buys (cti, icm, act, ips, community, treatment)"),
             );
         }
     }
@@ -135,25 +136,15 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     for (i, item) in b.items.iter().enumerate() {
         let k = |f: &str| format!("budget.items[{i}].{f}");
         total_share += item.share;
-        let allowed = lever_targets(s, item.lever);
-        if !allowed.contains(&item.target) {
-            c.fail(
-                k("target"),
-                format!(
-                    "`{}` is not a target of lever {:?}; allowed: {}",
-                    item.target,
-                    item.lever,
-                    allowed.join(", ")
-                ),
-            );
-        } else if item.lever == Lever::Units
-            && s.housing.segments[&item.target].unit_cost_per_year == 0
+        if let Some(message) = target_problem(s, item.lever, &item.target) {
+            c.fail(k("target"), message);
+        } else if let Target::Segment(name) = &item.target
+            && s.housing.segments[name].unit_cost_per_year == 0
         {
             c.fail(
                 k("target"),
                 format!(
-                    "segment `{}` has no unit_cost_per_year, so a budget cannot buy units of it",
-                    item.target
+                    "segment `{name}` has no unit_cost_per_year, so a budget cannot buy units of it"
                 ),
             );
         }
@@ -191,13 +182,25 @@ fn shares_sum_to_one(c: &mut Checker, key: &str, v: &[f64]) {
     }
 }
 
-/// The targets a lever can buy, for budget items and concept components.
-fn lever_targets(s: &Scenario, lever: Lever) -> Vec<String> {
-    match lever {
-        Lever::Units => s.housing.segments.keys().cloned().collect(),
-        Lever::SupportWorkers => vec!["cti".into(), "icm".into(), "act".into()],
-        Lever::Places => vec!["ips".into(), "community".into(), "treatment".into()],
-    }
+/// Whether `target` is something `lever` buys (for budget items and concept components):
+/// a segment of this scenario for units, a support method for workers, a programme for places.
+fn target_problem(s: &Scenario, lever: Lever, target: &Target) -> Option<String> {
+    let fits = match (lever, target) {
+        (Lever::Units, Target::Segment(name)) => s.housing.segments.contains_key(name),
+        (Lever::SupportWorkers, Target::Support(_)) | (Lever::Places, Target::Programme(_)) => true,
+        _ => false,
+    };
+    let allowed: Vec<&str> = match lever {
+        Lever::Units => s.housing.segments.keys().map(String::as_str).collect(),
+        Lever::SupportWorkers => SupportKind::ALL.iter().map(|k| k.name()).collect(),
+        Lever::Places => Programme::ALL.iter().map(|p| p.name()).collect(),
+    };
+    (!fits).then(|| {
+        format!(
+            "`{target}` is not a target of lever {lever:?}; allowed: {}",
+            allowed.join(", ")
+        )
+    })
 }
 
 /// Refunds, movement, size classes, channels, concepts and rollout plans. Municipality and
@@ -234,17 +237,8 @@ fn rollout_problems(c: &mut Checker, s: &Scenario) {
         }
         for (i, comp) in concept.components.iter().enumerate() {
             let key = |f: &str| format!("concepts.{name}.components[{i}].{f}");
-            let allowed = lever_targets(s, comp.lever);
-            if !allowed.contains(&comp.target) {
-                c.fail(
-                    key("target"),
-                    format!(
-                        "`{}` is not a target of lever {:?}; allowed: {}",
-                        comp.target,
-                        comp.lever,
-                        allowed.join(", ")
-                    ),
-                );
+            if let Some(message) = target_problem(s, comp.lever, &comp.target) {
+                c.fail(key("target"), message);
             }
         }
     }
