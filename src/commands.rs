@@ -207,7 +207,7 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, Error> {
     }
     let pool = thread_pool(opts.threads)?;
     let started = Instant::now();
-    let replicates = scenario.run.replicates;
+    let replicates = setup.run.replicates;
     let months = setup.params.months() as u64;
     let bar = progress_bar(
         opts.progress,
@@ -224,14 +224,14 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, Error> {
     let mut writer = RunWriter::new(
         &final_dir,
         &scenario.name,
-        scenario.run.scale,
+        setup.run.scale,
         names,
         !setup.rollout.is_empty(),
     )?;
     let mut agent_months = 0u64;
     let on_month = || bar.inc(1);
     pool.install(|| {
-        run_replicates(&setup, scenario.run.seed, replicates, &on_month, |r| {
+        run_replicates(&setup, setup.run.seed, replicates, &on_month, |r| {
             agent_months += r.agent_months;
             writer.write_replicate(&setup, &r)
         })
@@ -293,7 +293,7 @@ fn run_trial(
 ) -> Result<RunReport, Error> {
     let started = Instant::now();
     let s = &setup.scenario;
-    let arms = crate::trial::run_trial(&setup.params, &s.population, trial, s.run.seed);
+    let arms = crate::trial::run_trial(&setup.params, &s.population, trial, setup.run.seed);
     let staging = crate::output::Staging::new(&opts.out.join(&s.name))?;
     let path = staging.path("trial.csv");
     let mut w = csv::Writer::from_path(&path).map_err(|e| {
@@ -372,9 +372,9 @@ fn write_manifest(
         scenario: s.clone(),
         inputs,
         sets: resolved.sets.clone(),
-        seed: s.run.seed,
-        replicates: s.run.replicates,
-        scale: s.run.scale,
+        seed: setup.run.seed,
+        replicates: setup.run.replicates,
+        scale: setup.run.scale,
         first_simulated_month: setup.params.first_month.to_string(),
         report_start: setup.params.report_start.to_string(),
         report_end: setup.params.end.to_string(),
@@ -449,7 +449,7 @@ pub fn validate(files: &[PathBuf]) -> (Vec<String>, bool) {
                 f.display(),
                 setup.scenario.name,
                 setup.municipalities.len(),
-                setup.scenario.run.replicates,
+                setup.run.replicates,
                 setup.scenario.run.start,
                 setup.scenario.run.end
             )),

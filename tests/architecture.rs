@@ -191,3 +191,51 @@ fn the_rules_parser_sees_a_broken_rule() {
     let names = imports(&root().join("src/experiment/mod.rs"));
     assert!(names.contains("model"), "{names:?}");
 }
+
+/// Seed, replicates and scale are read from `[run]` in one place (`model::RunSpec::of`) and
+/// passed down as `setup.run` (or `other.run`, another setup); no other non-test code reads
+/// `.run.seed`, `.run.replicates` or `.run.scale` of a scenario (the scenario layer, which
+/// defines, validates and overrides them, is exempt).
+#[test]
+fn run_options_are_resolved_in_one_place() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    let mut readers = Vec::new();
+    for f in files {
+        if module_of(&f).starts_with("scenario") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for (i, line) in code.lines().enumerate() {
+            let line = line.split("//").next().unwrap();
+            for field in ["seed", "replicates", "scale"] {
+                for (at, hit) in line.match_indices(&format!(".run.{field}")) {
+                    let before: String = line[..at]
+                        .chars()
+                        .rev()
+                        .take_while(|c| c.is_ascii_alphanumeric() || "_[]".contains(*c))
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect();
+                    let rest = line[at + hit.len()..].trim_start();
+                    // A digest that blanks the replicate count writes it; it does not read it.
+                    let writes = rest.starts_with('=') && !rest.starts_with("==");
+                    let from_setup =
+                        before == "setup" || before == "other" || before.starts_with("setups[");
+                    let the_resolver = f.ends_with("src/model/mod.rs")
+                        && line.trim() == format!("{field}: scenario.run.{field},");
+                    if !(writes || from_setup || the_resolver) {
+                        readers.push(format!("{}:{}: {}", f.display(), i + 1, line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        readers.is_empty(),
+        "read `setup.run` (model::RunSpec) instead of the scenario's [run]:\n{}",
+        readers.join("\n")
+    );
+}

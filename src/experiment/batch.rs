@@ -395,13 +395,13 @@ fn check_work(path: &Path, plan: &Plan) -> Result<(), Error> {
     let per_variant: Vec<f64> = plan
         .setups
         .iter()
-        .map(|s| {
-            let people: f64 = s
+        .map(|setup| {
+            let people: f64 = setup
                 .municipalities
                 .iter()
                 .map(|m| m.population_18_29 as f64)
                 .sum();
-            people * s.scenario.run.scale * s.params.months() as f64
+            people * setup.run.scale * setup.params.months() as f64
         })
         .collect();
     let total: f64 = plan.runs.iter().map(|r| per_variant[r.variant]).sum();

@@ -842,9 +842,8 @@ pub fn validate_history(
     let mut per_replicate: Vec<Vec<(String, f64)>> = Vec::new();
     pool.install(|| {
         crate::engine::run_replicates(&setup, f.seed, replicates, &|| {}, |r| {
-            per_replicate.push(
-                crate::metrics::replicate_summary(&r.months, setup.scenario.run.scale).metrics,
-            );
+            per_replicate
+                .push(crate::metrics::replicate_summary(&r.months, setup.run.scale).metrics);
             Ok::<(), Error>(())
         })
     })?;

@@ -61,9 +61,8 @@ pub fn estimate(path: &Path, threads: usize, pilot_months: i32) -> Result<Estima
             .count()) as f64;
     let seconds_per_month = months_seconds / pilot_months as f64;
     // Scenarios can differ in scale and horizon: weigh each by its people x months.
-    let weight = |s: &crate::model::Setup| {
-        s.scenario.run.scale / setup.scenario.run.scale * s.params.months() as f64
-            / months_per_run as f64
+    let weight = |other: &crate::model::Setup| {
+        other.run.scale / setup.run.scale * other.params.months() as f64 / months_per_run as f64
     };
     let core_seconds: f64 = plan
         .runs

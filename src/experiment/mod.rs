@@ -125,7 +125,7 @@ fn write_run(
     r: &ReplicateResult,
 ) -> Result<(), OutputError> {
     let setup = plan.setup_of(spec);
-    let scale = setup.scenario.run.scale;
+    let scale = setup.run.scale;
     let staging = runs_dir.join(format!(".tmp-{}-{}", spec.id, std::process::id()));
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(io(format!("clearing {}", staging.display())))?;
@@ -228,7 +228,7 @@ pub fn metric_names(setup: &crate::model::Setup) -> Vec<String> {
         rollout: Vec::new(),
         adoptions: Vec::new(),
     };
-    replicate_summary(&r.months, setup.scenario.run.scale)
+    replicate_summary(&r.months, setup.run.scale)
         .metrics
         .into_iter()
         .chain(crate::output::rollout::metrics(setup, &r))
@@ -393,7 +393,7 @@ pub(crate) fn finish(
     if let Some(rel) = &plan.file.history_check {
         let targets = plan.path.parent().unwrap_or(Path::new(".")).join(rel);
         // The batch's scale as its baseline resolved it (the file's `[set]` or the scenario's).
-        let scale = plan.setups[0].scenario.run.scale;
+        let scale = plan.setups[0].run.scale;
         let check = calibrate::validate_history(&targets, scale, plan.file.replicates, threads)?;
         let mut rows = vec![calibrate::FIT_HEADER.map(String::from).to_vec()];
         for r in &check.rows {

@@ -301,7 +301,10 @@ mod tests {
     fn baseline_params() -> Params {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
         let resolved = crate::scenario::load(&path, &[]).expect("baseline loads");
-        Params::new(&resolved.scenario)
+        Params::new(
+            &resolved.scenario,
+            crate::model::RunSpec::of(&resolved.scenario).scale,
+        )
     }
 
     fn homeless_people(n: usize, spell_start: i32) -> People {

@@ -104,6 +104,8 @@ pub fn pool(programme: usize, reach: crate::scenario::Reach) -> usize {
 #[derive(Clone, Debug)]
 pub struct Setup {
     pub scenario: Scenario,
+    /// Seed, replicates and scale, resolved once from `[run]`; read these, not `scenario.run`.
+    pub run: RunSpec,
     /// The parameters in force in the first simulated month (and throughout, without dated
     /// changes); its calendar fields hold for the whole run.
     pub params: Params,
@@ -121,6 +123,30 @@ pub struct Setup {
     pub purchases: Vec<Purchase>,
     /// Concept rollouts (empty without `[[rollout]]`).
     pub rollout: rollout::Plan,
+}
+
+/// What a run is: its seed, replicates and scale, resolved once from the scenario's `[run]`
+/// (after overlays and `--set`) when the setup is built. Everything downstream (the model's
+/// scaling, the runners, the writers) takes these from here, so no layer re-reads
+/// `scenario.run` and finds another value (`tests/architecture.rs` keeps it so).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunSpec {
+    /// Master seed; with the replicate number it keys every random draw.
+    pub seed: u64,
+    pub replicates: u32,
+    /// Agents per young person (1 = everyone).
+    pub scale: f64,
+}
+
+impl RunSpec {
+    /// The one place `[run]`'s seed, replicates and scale are read.
+    pub fn of(scenario: &Scenario) -> RunSpec {
+        RunSpec {
+            seed: scenario.run.seed,
+            replicates: scenario.run.replicates,
+            scale: scenario.run.scale,
+        }
+    }
 }
 
 /// One budget item turned into a quantity.
@@ -197,8 +223,9 @@ impl Setup {
             }
         }
 
+        let run = RunSpec::of(&scenario);
         let timeline = Timeline::new(&scenario);
-        let base_params = Params::new(&scenario);
+        let base_params = Params::new(&scenario, run.scale);
         let (first, end) = (base_params.first_month, base_params.end);
         // Municipalities that the same changes apply to share their levers.
         let mut signatures: Vec<Vec<usize>> = Vec::new();
@@ -222,7 +249,7 @@ impl Setup {
             let mut of_group = Vec::with_capacity(signatures.len());
             for (g, sig) in signatures.iter().enumerate() {
                 let at = timeline.scenario_at(month, sig);
-                let mut new = Levers::new(&at, &municipalities);
+                let mut new = Levers::new(&at, &municipalities, run.scale);
                 if let Some(p) = previous[g]
                     && levers[p].params == new.params
                 {
@@ -239,7 +266,7 @@ impl Setup {
         // share of the table, and each month's entrants replace those who turn 30 (the entrants
         // of 144 months before, or an even share of the first month's population) plus the
         // growth of the index over the month. Deaths are not replaced (0.004 % a month).
-        let scale = scenario.run.scale;
+        let scale = run.scale;
         let months = base_params.months() as usize;
         let index_at = |m: usize, month: Month| {
             let sig = &signatures[group_of[m]];
@@ -277,8 +304,9 @@ impl Setup {
         }
 
         let purchases = levers[0].purchases.clone();
-        let rollout = rollout::Plan::new(&scenario, &municipalities);
+        let rollout = rollout::Plan::new(&scenario, &municipalities, run.scale);
         Ok(Setup {
+            run,
             rollout,
             params: base_params,
             scenario,
@@ -301,9 +329,8 @@ impl Setup {
 
 impl Levers {
     /// Prepares one scenario (as in force in some months) for all municipalities.
-    fn new(scenario: &Scenario, municipalities: &[Municipality]) -> Levers {
-        let params = Params::new(scenario);
-        let scale = scenario.run.scale;
+    fn new(scenario: &Scenario, municipalities: &[Municipality], scale: f64) -> Levers {
+        let params = Params::new(scenario, scale);
         let scaled = |x: f64| (x * scale).round() as u64;
         let youth: Vec<u64> = municipalities
             .iter()

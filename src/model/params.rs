@@ -170,7 +170,8 @@ pub struct Params {
 }
 
 impl Params {
-    pub fn new(s: &Scenario) -> Params {
+    /// The parameters of `s` for a run at `scale` (see [`super::RunSpec`]).
+    pub fn new(s: &Scenario, scale: f64) -> Params {
         let report_start = Month::parse(&s.run.start).expect("validated start");
         let end = Month::parse(&s.run.end).expect("validated end");
         let first_month = report_start.offset(-(s.run.burn_in_months as i32));
@@ -238,7 +239,7 @@ impl Params {
             first_month,
             report_start,
             end,
-            scale: s.run.scale,
+            scale,
             housed,
             at_risk: cumulative_thresholds(&at_risk_probs),
             mortality: p.mortality_monthly,

@@ -117,8 +117,7 @@ pub fn size_class(s: &Scenario, m: &Municipality) -> SizeClass {
 impl Plan {
     /// Prepares the scenario's rollout entries (validated: concepts, channels, months and
     /// municipality names exist).
-    pub fn new(s: &Scenario, municipalities: &[Municipality]) -> Plan {
-        let scale = s.run.scale;
+    pub fn new(s: &Scenario, municipalities: &[Municipality], scale: f64) -> Plan {
         let mut entries = Vec::new();
         for r in &s.rollout {
             let concept = &s.concepts[&r.concept];

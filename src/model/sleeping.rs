@@ -128,7 +128,10 @@ mod tests {
 
     fn params() -> Params {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
-        let mut p = Params::new(&crate::scenario::load(&path, &[]).unwrap().scenario);
+        let mut p = {
+            let s = crate::scenario::load(&path, &[]).unwrap().scenario;
+            Params::new(&s, crate::model::RunSpec::of(&s).scale)
+        };
         // Only the mechanism under test: no chance endings, no drift.
         p.host_episode_end = 0.0;
         p.shelter_stay_exit = 0.0;

@@ -32,7 +32,7 @@ pub const ROLLOUT_HEADER: [&str; 9] = [
 
 /// `rollout.csv` rows of one replicate.
 pub fn rollout_rows(setup: &Setup, r: &ReplicateResult) -> Vec<Vec<String>> {
-    let scale = setup.scenario.run.scale;
+    let scale = setup.run.scale;
     let mut out = Vec::new();
     for (month, rows) in &r.rollout {
         for row in rows {
@@ -57,7 +57,7 @@ pub const COSTS_HEADER: [&str; 6] = ["replicate", "month", "municipality", "paye
 
 /// `costs.csv` rows of one replicate (non-zero amounts only).
 pub fn cost_rows(setup: &Setup, r: &ReplicateResult) -> Vec<Vec<String>> {
-    let scale = setup.scenario.run.scale;
+    let scale = setup.run.scale;
     let mut out = Vec::new();
     for (month, counts) in &r.months {
         let month = month.to_string();
@@ -139,7 +139,7 @@ pub fn finances(r: &ReplicateResult) -> Vec<Finance> {
 
 /// `finance.csv` rows of one replicate.
 pub fn finance_rows(setup: &Setup, r: &ReplicateResult) -> Vec<Vec<String>> {
-    let scale = setup.scenario.run.scale;
+    let scale = setup.run.scale;
     finances(r)
         .into_iter()
         .map(|f| {
@@ -191,7 +191,7 @@ fn first_adoption(setup: &Setup, r: &ReplicateResult) -> Vec<Option<crate::calen
 
 /// `municipalities.csv` rows of one replicate: where the change happens.
 pub fn municipality_rows(setup: &Setup, r: &ReplicateResult) -> Vec<Vec<String>> {
-    let scale = setup.scenario.run.scale;
+    let scale = setup.run.scale;
     let first = first_adoption(setup, r);
     let n = setup.municipalities.len();
     let mut months = vec![0u64; n];
@@ -218,7 +218,7 @@ pub fn municipality_rows(setup: &Setup, r: &ReplicateResult) -> Vec<Vec<String>>
 
 /// Summary metrics of costs by payer, the investors' money and the rollout's reach.
 pub fn metrics(setup: &Setup, r: &ReplicateResult) -> Vec<(String, f64)> {
-    let s = |v: u64| v as f64 / setup.scenario.run.scale;
+    let s = |v: u64| v as f64 / setup.run.scale;
     let mut by_payer = [0u64; 4];
     let mut served_end = 0;
     let mut capacity_end = 0;
