@@ -250,17 +250,10 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, Error> {
             &setup.scenario,
             resolved.files.as_slice(),
         )]);
-        let mut w = csv::Writer::from_writer(Vec::new());
-        for row in assumptions {
-            w.write_record(&row)?;
-        }
-        let bytes = w.into_inner().map_err(|e| {
-            OutputError::new(
-                "writing assumptions.csv",
-                std::io::Error::other(e.to_string()),
-            )
-        })?;
-        crate::output::write_atomic(&staging.join("assumptions.csv"), &bytes)?;
+        crate::output::write_atomic(
+            &staging.join("assumptions.csv"),
+            &crate::output::csv_bytes(assumptions),
+        )?;
         write_manifest(staging, &resolved, &setup, &RUN_OUTPUTS, runtime)?;
         // The report reads the finished tables in the staging folder, so a run folder never
         // appears without it.
@@ -295,36 +288,26 @@ fn run_trial(
     let s = &setup.scenario;
     let arms = crate::trial::run_trial(&setup.params, &s.population, trial, setup.run.seed);
     let staging = crate::output::Staging::new(&opts.out.join(&s.name))?;
-    let path = staging.path("trial.csv");
-    let mut w = csv::Writer::from_path(&path).map_err(|e| {
-        OutputError::new(
-            format!("creating {}", path.display()),
-            std::io::Error::other(e),
-        )
-    })?;
-    w.write_record([
+    let mut w = staging.csv("trial.csv")?;
+    w.row([
         "arm",
         "n",
         "homeless_nights_mean",
         "homeless_nights_ci_low",
         "homeless_nights_ci_high",
-    ])
-    .map_err(OutputError::from)?;
+    ])?;
     for a in &arms {
         let h = &a.homeless_nights;
         let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-        w.write_record([
+        w.row([
             a.arm.to_string(),
             h.n.to_string(),
             h.mean.to_string(),
             opt(h.ci_low),
             opt(h.ci_high),
-        ])
-        .map_err(OutputError::from)?;
+        ])?;
     }
-    w.flush()
-        .map_err(|e| OutputError::new(format!("writing {}", path.display()), e))?;
-    drop(w);
+    w.finish()?;
     let wall_seconds = started.elapsed().as_secs_f64();
     let agent_months = trial.cohort as u64 * trial.months as u64;
     let runtime = Runtime {
@@ -383,9 +366,7 @@ fn write_manifest(
     };
     let mut json = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
     json.push('\n');
-    let path = staging.join("manifest.json");
-    std::fs::write(&path, json)
-        .map_err(|e| OutputError::new(format!("writing {}", path.display()), e))
+    crate::output::write_atomic(&staging.join("manifest.json"), json.as_bytes())
 }
 
 /// `hjemsim validate`: checks each file; returns one line per file and whether all were valid.

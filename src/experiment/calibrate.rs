@@ -33,10 +33,11 @@ use serde::{Deserialize, Serialize};
 
 use super::INTERRUPTED;
 use super::batch::{BatchFile, Variant};
-use super::compare::{csv_bytes, write_file};
+use super::compare::write_file;
 use super::files::invalid;
 use crate::error::Error;
 use crate::output::OutputError;
+use crate::output::csv_bytes;
 use crate::prepare::{Progress, prepare};
 use crate::scenario::timeline::{KeyKind, kind_of, overlay_for};
 
@@ -661,7 +662,7 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<CalibrationReport, Error> {
         );
         rows.push(r);
     }
-    let posterior = csv_bytes(rows)?;
+    let posterior = csv_bytes(rows);
 
     let mut rows = vec![FIT_HEADER.map(String::from).to_vec()];
     for (j, t) in targets.iter().chain(&f.held_out).enumerate() {
@@ -684,7 +685,7 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<CalibrationReport, Error> {
             t.source.clone(),
         ]);
     }
-    let fit = csv_bytes(rows)?;
+    let fit = csv_bytes(rows);
 
     let mut rows = vec![
         ["generation", "epsilon", "acceptance", "runs"]
@@ -699,7 +700,7 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<CalibrationReport, Error> {
             (r * f.replicates as usize).to_string(),
         ]);
     }
-    let generations = csv_bytes(rows)?;
+    let generations = csv_bytes(rows);
 
     // The overlay: posterior medians of every parameter.
     let medians: Vec<f64> = (0..dims)

@@ -17,10 +17,8 @@ use crate::stats::summarize;
 pub type Series = Vec<(String, Vec<f64>)>;
 
 pub(crate) fn read_metrics(path: &Path) -> Result<Vec<(String, f64)>, OutputError> {
-    let mut r = csv::Reader::from_path(path)?;
     let mut out = Vec::new();
-    for row in r.records() {
-        let row = row?;
+    for row in crate::output::read_csv(path)? {
         let value: f64 = row[1].parse().map_err(|e| {
             OutputError::new(
                 format!("reading {}", path.display()),
@@ -97,15 +95,6 @@ pub(crate) fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Out
     crate::output::write_atomic(&dir.join(name), bytes)
 }
 
-pub(crate) fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, OutputError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in rows {
-        w.write_record(&r)?;
-    }
-    w.into_inner()
-        .map_err(|e| OutputError::new("writing CSV", std::io::Error::other(e.to_string())))
-}
-
 /// Every variant's metrics, one value per replicate, read back from the run folders.
 pub fn read_series(plan: &Plan, dir: &Path) -> Result<Vec<Series>, OutputError> {
     let runs_dir = dir.join("runs");
@@ -161,9 +150,7 @@ pub fn write_tables(
     for spec in &plan.runs {
         let label = &plan.variants[spec.variant].label;
         let run = runs_dir.join(&spec.id);
-        let mut r = csv::Reader::from_path(run.join("pit_counts.csv"))?;
-        for row in r.records() {
-            let row = row?;
+        for row in crate::output::read_csv(&run.join("pit_counts.csv"))? {
             let mut out = vec![label.clone(), spec.replicate.to_string()];
             out.extend(row.iter().map(String::from));
             pit_rows.push(out);
@@ -244,29 +231,29 @@ pub fn write_tables(
         })
         .collect();
 
-    write_file(dir, "summary.csv", &csv_bytes(summary)?)?;
-    write_file(dir, "series.csv", &csv_bytes(series_table)?)?;
+    write_file(dir, "summary.csv", &crate::output::csv_bytes(summary))?;
+    write_file(dir, "series.csv", &crate::output::csv_bytes(series_table))?;
     write_file(
         dir,
         "assumptions.csv",
-        &csv_bytes(crate::output::assumptions::rows(&variants))?,
+        &crate::output::csv_bytes(crate::output::assumptions::rows(&variants)),
     )?;
     write_file(
         dir,
         "municipality_effects.csv",
-        &csv_bytes(municipality_effects(plan, &runs_dir)?)?,
+        &crate::output::csv_bytes(municipality_effects(plan, &runs_dir)?),
     )?;
-    write_file(dir, "comparison.csv", &csv_bytes(comparison)?)?;
-    write_file(dir, "pit_counts.csv", &csv_bytes(pit_rows)?)?;
+    write_file(dir, "comparison.csv", &crate::output::csv_bytes(comparison))?;
+    write_file(dir, "pit_counts.csv", &crate::output::csv_bytes(pit_rows))?;
     write_file(
         dir,
         "rollout_groups.csv",
-        &csv_bytes(rollout_groups(plan, &runs_dir)?)?,
+        &crate::output::csv_bytes(rollout_groups(plan, &runs_dir)?),
     )?;
     write_file(
         dir,
         "cost_effectiveness.csv",
-        &csv_bytes(cost_effectiveness(plan, &series))?,
+        &crate::output::csv_bytes(cost_effectiveness(plan, &series)),
     )?;
 
     let mut outputs = Vec::new();
@@ -329,10 +316,8 @@ struct MunicipalityEnd {
 }
 
 fn read_municipalities(path: &Path) -> Result<Vec<MunicipalityEnd>, OutputError> {
-    let mut r = csv::Reader::from_path(path)?;
     let mut out = Vec::new();
-    for row in r.records() {
-        let row = row?;
+    for row in crate::output::read_csv(path)? {
         let num = |i: usize| row[i].parse::<f64>().unwrap_or(f64::NAN);
         out.push(MunicipalityEnd {
             name: row[0].to_string(),
@@ -452,10 +437,8 @@ fn read_run_series(
             std::io::Error::other(what),
         )
     };
-    let mut r = csv::Reader::from_path(path)?;
     let mut out = Vec::new();
-    for row in r.records() {
-        let row = row?;
+    for row in crate::output::read_csv(path)? {
         let month = crate::calendar::Month::parse(&row[0])
             .ok_or_else(|| bad(format!("bad month `{}`", &row[0])))?;
         let mut values = [0.0; crate::metrics::SERIES.len()];

@@ -126,40 +126,36 @@ fn write_run(
 ) -> Result<(), OutputError> {
     let setup = plan.setup_of(spec);
     let scale = setup.run.scale;
-    let staging = runs_dir.join(format!(".tmp-{}-{}", spec.id, std::process::id()));
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(io(format!("clearing {}", staging.display())))?;
-    }
-    fs::create_dir_all(&staging).map_err(io(format!("creating {}", staging.display())))?;
+    let staging = crate::output::Staging::new(&runs_dir.join(&spec.id))?;
     let summary = replicate_summary(&r.months, scale);
-    let mut w = csv::Writer::from_path(staging.join("metrics.csv"))?;
-    w.write_record(["metric", "value"])?;
+    let mut w = staging.csv("metrics.csv")?;
+    w.row(["metric", "value"])?;
     let extra = crate::output::rollout::metrics(setup, r);
     for (m, v) in summary.metrics.iter().chain(&extra) {
-        w.write_record([m.as_str(), &v.to_string()])?;
+        w.row([m.as_str(), &v.to_string()])?;
     }
-    w.flush().map_err(io("writing metrics.csv".into()))?;
-    let mut w = csv::Writer::from_path(staging.join("pit_counts.csv"))?;
-    w.write_record(["year", "age_band", "situation", "count"])?;
+    w.finish()?;
+    let mut w = staging.csv("pit_counts.csv")?;
+    w.row(["year", "age_band", "situation", "count"])?;
     for p in &summary.pit {
-        w.write_record([
+        w.row([
             p.year.to_string(),
             p.age_band.to_string(),
             p.situation.to_string(),
             p.count.to_string(),
         ])?;
     }
-    w.flush().map_err(io("writing pit_counts.csv".into()))?;
-    let mut w = csv::Writer::from_path(staging.join("series.csv"))?;
+    w.finish()?;
+    let mut w = staging.csv("series.csv")?;
     let mut header = vec!["month"];
     header.extend_from_slice(&crate::metrics::SERIES);
-    w.write_record(&header)?;
+    w.row(&header)?;
     for (month, values) in crate::metrics::national_series(&r.months, scale) {
         let mut row = vec![month.to_string()];
         row.extend(values.iter().map(|v| v.to_string()));
-        w.write_record(&row)?;
+        w.row(&row)?;
     }
-    w.flush().map_err(io("writing series.csv".into()))?;
+    w.finish()?;
     {
         use crate::output::rollout as t;
         type Table<'a> = (&'a str, &'a [&'a str], Vec<Vec<String>>);
@@ -176,37 +172,33 @@ fn write_run(
             tables.push(("finance.csv", &t::FINANCE_HEADER, t::finance_rows(setup, r)));
         }
         for (name, header, rows) in tables {
-            let mut w = csv::Writer::from_path(staging.join(name))?;
+            let mut w = staging.csv(name)?;
             // The run folder is one replicate: drop the replicate column.
-            w.write_record(&header[1..])?;
+            w.row(&header[1..])?;
             for row in rows {
-                w.write_record(&row[1..])?;
+                w.row(&row[1..])?;
             }
-            w.flush().map_err(io(format!("writing {name}")))?;
+            w.finish()?;
         }
     }
     if plan.file.monthly {
-        let mut w = csv::Writer::from_path(staging.join("monthly.csv"))?;
+        let mut w = staging.csv("monthly.csv")?;
         let mut header = vec!["month", "municipality"];
         header.extend_from_slice(MonthCounts::COLUMNS);
-        w.write_record(&header)?;
+        w.row(&header)?;
         for (month, counts) in &r.months {
             for (m, c) in counts.iter().enumerate() {
                 let mut row = vec![month.to_string(), setup.municipalities[m].name.clone()];
                 row.extend(c.values().into_iter().map(|v| scaled(v, scale).to_string()));
-                w.write_record(&row)?;
+                w.row(&row)?;
             }
         }
-        w.flush().map_err(io("writing monthly.csv".into()))?;
+        w.finish()?;
     }
     let mut json = serde_json::to_string_pretty(&run_info(plan, spec)).expect("serializes");
     json.push('\n');
-    fs::write(staging.join("run.json"), json).map_err(io("writing run.json".into()))?;
-    let done = runs_dir.join(&spec.id);
-    if done.exists() {
-        fs::remove_dir_all(&done).map_err(io(format!("replacing {}", done.display())))?;
-    }
-    fs::rename(&staging, &done).map_err(io(format!("renaming into {}", done.display())))
+    staging.write("run.json", json.as_bytes())?;
+    staging.commit().map(|_| ())
 }
 
 /// The metrics a run of `setup` writes to `metrics.csv` (and so to `summary.csv`), known before
@@ -409,7 +401,7 @@ pub(crate) fn finish(
                 r.source.clone(),
             ]);
         }
-        compare::write_file(dir, "history.csv", &compare::csv_bytes(rows)?)?;
+        compare::write_file(dir, "history.csv", &crate::output::csv_bytes(rows))?;
     }
     compare::write_tables(plan, dir, threads, wall_seconds, executed, reused)?;
     crate::report::write(dir)?;

@@ -19,8 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use super::batch::{BatchFile, Variant};
 use super::calibrate::{Distribution, Prior};
-use super::compare::{csv_bytes, write_file};
+use super::compare::write_file;
 use crate::error::Error;
+use crate::output::csv_bytes;
 use crate::prepare::{Progress, prepare};
 use crate::scenario::timeline::{KeyKind, kind_of};
 
@@ -546,7 +547,7 @@ pub fn sensitivity(opts: &SensitivityOptions) -> Result<SensitivityReport, Error
             e,
         ))
     })?;
-    write_file(&dir, "sensitivity.csv", &csv_bytes(rows)?)?;
+    write_file(&dir, "sensitivity.csv", &csv_bytes(rows))?;
     let mut rows = vec![
         ["rank", "parameter", "max_mu_star_over_sd"]
             .map(String::from)
@@ -559,7 +560,7 @@ pub fn sensitivity(opts: &SensitivityOptions) -> Result<SensitivityReport, Error
             m.to_string(),
         ]);
     }
-    write_file(&dir, "ranking.csv", &csv_bytes(rows)?)?;
+    write_file(&dir, "ranking.csv", &csv_bytes(rows))?;
     Ok(SensitivityReport {
         dir,
         indices,

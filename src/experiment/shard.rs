@@ -292,25 +292,23 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<PathBuf, Error> {
     Ok(dest)
 }
 
+/// Copies a run folder whole or not at all (through [`crate::output::Staging`]).
 fn copy_dir(from: &Path, to: &Path) -> Result<(), OutputError> {
-    let tmp = to.with_file_name(format!(
-        ".tmp-{}-{}",
-        to.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
-    ));
-    let _ = fs::remove_dir_all(&tmp);
-    fs::create_dir_all(&tmp)
-        .map_err(|e| OutputError::new(format!("creating {}", tmp.display()), e))?;
+    let staging = crate::output::Staging::new(to)?;
     for entry in fs::read_dir(from)
         .map_err(|e| OutputError::new(format!("reading {}", from.display()), e))?
     {
         let entry =
             entry.map_err(|e| OutputError::new(format!("reading {}", from.display()), e))?;
-        fs::copy(entry.path(), tmp.join(entry.file_name()))
-            .map_err(|e| OutputError::new(format!("copying {}", entry.path().display()), e))?;
+        let dest = staging.dir.join(entry.file_name());
+        fs::copy(entry.path(), &dest).map_err(|e| {
+            OutputError::new(
+                format!("copying {} to {}", entry.path().display(), dest.display()),
+                e,
+            )
+        })?;
     }
-    let _ = fs::remove_dir_all(to);
-    fs::rename(&tmp, to).map_err(|e| OutputError::new(format!("renaming into {}", to.display()), e))
+    staging.commit().map(|_| ())
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
-//! Writing results: a run's files are written into a hidden staging folder beside the target and
-//! renamed into place only when every file is complete, so a crash, a full disk or an invalid
-//! input never leaves half-written output behind.
+//! Writing results, in one place: a folder is written into a hidden staging folder beside its
+//! target and renamed into place only when every file is complete ([`Staging`]); a single file
+//! is written under a temporary name and renamed ([`write_atomic`]); CSV goes through
+//! [`CsvFile`], whose every error names the file. So a crash, a full disk or an invalid input
+//! never leaves half-written output behind, and an I/O error says which file it hit.
 
 pub mod assumptions;
 pub mod manifest;
@@ -27,10 +29,82 @@ impl OutputError {
     }
 }
 
-impl From<csv::Error> for OutputError {
-    fn from(e: csv::Error) -> Self {
-        OutputError::new("writing CSV", std::io::Error::other(e))
+/// The I/O error inside a CSV error (a full disk, a closed pipe), or the CSV error itself.
+fn csv_io(e: csv::Error) -> std::io::Error {
+    if e.is_io_error()
+        && let csv::ErrorKind::Io(io) = e.into_kind()
+    {
+        return io;
     }
+    std::io::Error::other("CSV writer error")
+}
+
+/// A CSV file being written (into a [`Staging`] folder); every error names the file.
+pub struct CsvFile {
+    path: PathBuf,
+    w: csv::Writer<std::io::BufWriter<std::fs::File>>,
+}
+
+impl CsvFile {
+    pub fn create(path: &Path) -> Result<CsvFile, OutputError> {
+        let f = std::fs::File::create(path)
+            .map_err(|e| OutputError::new(format!("creating {}", path.display()), e))?;
+        Ok(CsvFile {
+            path: path.to_path_buf(),
+            w: csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, f)),
+        })
+    }
+
+    fn error(&self, e: std::io::Error) -> OutputError {
+        OutputError::new(format!("writing {}", self.path.display()), e)
+    }
+
+    /// Writes one record.
+    pub fn row<I, T>(&mut self, record: I) -> Result<(), OutputError>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        self.w
+            .write_record(record)
+            .map_err(|e| self.error(csv_io(e)))
+    }
+
+    /// Writes one field of the current record (end it with [`CsvFile::end_row`]).
+    pub fn field(&mut self, field: impl AsRef<[u8]>) -> Result<(), OutputError> {
+        self.w.write_field(field).map_err(|e| self.error(csv_io(e)))
+    }
+
+    pub fn end_row(&mut self) -> Result<(), OutputError> {
+        self.w
+            .write_record(None::<&[u8]>)
+            .map_err(|e| self.error(csv_io(e)))
+    }
+
+    /// Flushes everything to the file; an error here (a full disk) names the file too.
+    pub fn finish(mut self) -> Result<(), OutputError> {
+        self.w.flush().map_err(|e| self.error(e))
+    }
+}
+
+/// Every record of a CSV file with a header; an error names the file.
+pub fn read_csv(path: &Path) -> Result<Vec<csv::StringRecord>, OutputError> {
+    let error = |e: csv::Error| OutputError::new(format!("reading {}", path.display()), csv_io(e));
+    let mut r = csv::Reader::from_path(path).map_err(error)?;
+    r.records().collect::<Result<_, _>>().map_err(error)
+}
+
+/// CSV in memory (for [`write_atomic`]), which cannot fail on I/O.
+pub fn csv_bytes<R, T>(rows: impl IntoIterator<Item = R>) -> Vec<u8>
+where
+    R: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.write_record(r).expect("CSV into memory");
+    }
+    w.into_inner().expect("CSV into memory")
 }
 
 /// A folder being written: `final_dir` appears (or is replaced) only on [`Staging::commit`].
@@ -50,7 +124,8 @@ impl Staging {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "run".into());
-        let dir = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        // `.tmp-*`: never read, and cleared by a batch's next start (ARCHITECTURE invariant 12).
+        let dir = parent.join(format!(".tmp-{name}-{}", std::process::id()));
         if dir.exists() {
             std::fs::remove_dir_all(&dir)
                 .map_err(|e| OutputError::new(format!("clearing {}", dir.display()), e))?;
@@ -68,10 +143,22 @@ impl Staging {
         self.dir.join(file)
     }
 
+    /// Writes one whole file into the folder; an error names it.
+    pub fn write(&self, file: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let path = self.path(file);
+        std::fs::write(&path, bytes)
+            .map_err(|e| OutputError::new(format!("writing {}", path.display()), e))
+    }
+
+    /// A CSV file in the folder.
+    pub fn csv(&self, file: &str) -> Result<CsvFile, OutputError> {
+        CsvFile::create(&self.path(file))
+    }
+
     /// Moves the finished folder into place, replacing an older one.
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
         let old = self.final_dir.with_file_name(format!(
-            ".{}.old-{}",
+            ".tmp-{}-{}.old",
             self.final_dir
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())

@@ -2,25 +2,14 @@
 //! `manifest.json`. Monthly rows stream to disk replicate by replicate; only one number per
 //! replicate and summary metric stays in memory.
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use super::{OutputError, Staging, scaled};
+use super::{CsvFile, OutputError, Staging, scaled};
 use crate::engine::ReplicateResult;
 use crate::metrics::{MonthCounts, replicate_summary};
 use crate::stats::summarize;
 
-type CsvOut = csv::Writer<BufWriter<File>>;
-
-fn create_csv(path: &Path) -> Result<CsvOut, OutputError> {
-    let f = File::create(path)
-        .map_err(|e| OutputError::new(format!("creating {}", path.display()), e))?;
-    Ok(csv::Writer::from_writer(BufWriter::with_capacity(
-        1 << 20,
-        f,
-    )))
-}
+type CsvOut = CsvFile;
 
 /// Writes one run's tables into a staging folder.
 pub struct RunWriter {
@@ -47,12 +36,12 @@ impl RunWriter {
         with_rollout: bool,
     ) -> Result<RunWriter, OutputError> {
         let staging = Staging::new(final_dir)?;
-        let mut monthly = create_csv(&staging.path("monthly.csv"))?;
+        let mut monthly = staging.csv("monthly.csv")?;
         let mut header = vec!["scenario", "replicate", "month", "municipality"];
         header.extend_from_slice(MonthCounts::COLUMNS);
-        monthly.write_record(&header)?;
-        let mut pit = create_csv(&staging.path("pit_counts.csv"))?;
-        pit.write_record([
+        monthly.row(&header)?;
+        let mut pit = staging.csv("pit_counts.csv")?;
+        pit.row([
             "scenario",
             "replicate",
             "year",
@@ -71,10 +60,10 @@ impl RunWriter {
             specs.push(("finance.csv", &t::FINANCE_HEADER));
         }
         for (name, header) in specs {
-            let mut w = create_csv(&staging.path(name))?;
+            let mut w = staging.csv(name)?;
             let mut h = vec!["scenario"];
             h.extend_from_slice(header);
-            w.write_record(&h)?;
+            w.row(&h)?;
             tables.push((name, w));
         }
         Ok(RunWriter {
@@ -112,8 +101,8 @@ impl RunWriter {
                 _ => t::finance_rows(setup, r),
             };
             for row in rows {
-                w.write_field(&self.scenario)?;
-                w.write_record(&row)?;
+                w.field(&self.scenario)?;
+                w.row(&row)?;
             }
         }
         for (metric, value) in t::metrics(setup, r) {
@@ -125,21 +114,21 @@ impl RunWriter {
         for (month, counts) in &r.months {
             let month_str = month.to_string();
             for (m, c) in counts.iter().enumerate() {
-                self.monthly.write_field(&self.scenario)?;
-                self.monthly.write_field(&replicate)?;
-                self.monthly.write_field(&month_str)?;
-                self.monthly.write_field(&self.municipalities[m])?;
+                self.monthly.field(&self.scenario)?;
+                self.monthly.field(&replicate)?;
+                self.monthly.field(&month_str)?;
+                self.monthly.field(&self.municipalities[m])?;
                 for v in c.values() {
-                    self.monthly.write_field(buf.format(scaled(v, scale)))?;
+                    self.monthly.field(buf.format(scaled(v, scale)))?;
                 }
-                self.monthly.write_record(None::<&[u8]>)?;
+                self.monthly.end_row()?;
             }
         }
         self.series
             .push(crate::metrics::national_series(&r.months, scale));
         let summary = replicate_summary(&r.months, scale);
         for p in &summary.pit {
-            self.pit.write_record([
+            self.pit.row([
                 self.scenario.as_str(),
                 replicate.as_str(),
                 &p.year.to_string(),
@@ -157,17 +146,13 @@ impl RunWriter {
     /// Writes `summary.csv`, lets `manifest` write `manifest.json` (it is handed the staging
     /// folder, to digest the finished tables), and moves the folder into place.
     pub fn finish(
-        mut self,
+        self,
         manifest: impl FnOnce(&Path) -> Result<(), OutputError>,
     ) -> Result<PathBuf, OutputError> {
-        self.monthly
-            .flush()
-            .map_err(|e| OutputError::new("writing monthly.csv", e))?;
-        self.pit
-            .flush()
-            .map_err(|e| OutputError::new("writing pit_counts.csv", e))?;
-        let mut summary = create_csv(&self.staging.path("summary.csv"))?;
-        summary.write_record([
+        self.monthly.finish()?;
+        self.pit.finish()?;
+        let mut summary = self.staging.csv("summary.csv")?;
+        summary.row([
             "scenario",
             "metric",
             "mean",
@@ -179,27 +164,18 @@ impl RunWriter {
         for (metric, values) in &self.metrics {
             let mut row = vec![self.scenario.clone(), metric.clone()];
             row.extend(summarize(values).csv_fields());
-            summary.write_record(&row)?;
+            summary.row(&row)?;
         }
-        summary
-            .flush()
-            .map_err(|e| OutputError::new("writing summary.csv", e))?;
-        drop(summary);
-        let mut series = create_csv(&self.staging.path("series.csv"))?;
-        series.write_record(super::SERIES_HEADER)?;
+        summary.finish()?;
+        let mut series = self.staging.csv("series.csv")?;
+        series.row(super::SERIES_HEADER)?;
         for row in super::series_rows(&self.scenario, &self.series) {
-            series.write_record(&row)?;
+            series.row(&row)?;
         }
-        series
-            .flush()
-            .map_err(|e| OutputError::new("writing series.csv", e))?;
-        drop(series);
-        for (name, mut w) in self.tables {
-            w.flush()
-                .map_err(|e| OutputError::new(format!("writing {name}"), e))?;
+        series.finish()?;
+        for (_, w) in self.tables {
+            w.finish()?;
         }
-        drop(self.monthly);
-        drop(self.pit);
         manifest(&self.staging.dir)?;
         self.staging.commit()
     }
