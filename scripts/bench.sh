@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Whole-process throughput and peak memory of hjemsim beside the bare-sweep ceiling (issue 11):
+#   1. the ceiling: a sweep over the national column layout with one keyed draw and one table
+#      look-up per person-month (examples/bare_sweep.rs), on 1 and 2 threads;
+#   2. one baseline replicate (2007-2030, every mechanism) at scale 0.1 and 1, on 1 and 2 threads:
+#      process wall time (/usr/bin/time), agent-months simulated (the run's manifest), agent-months
+#      per second, the ratio to the ceiling, peak RSS and bytes per agent;
+#   3. with --main-job, the main job's wall time and peak RSS (about a minute).
+# Usage: bash scripts/bench.sh [--main-job]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet --bin hjemsim --example bare_sweep
+bin=target/release/hjemsim
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+declare -A ceiling
+for t in 1 2; do
+  line=$(target/release/examples/bare_sweep "$t" 240)
+  echo "$line"
+  ceiling[$t]=$(sed -E 's/.* ([0-9.]+) M agent-months\/s.*/\1/' <<<"$line")
+done
+echo
+printf '%-6s %-7s %9s %14s %12s %9s %12s %10s\n' scale threads "wall s" "agent-months" "M a-m/s" "ceiling" "peak RSS MB" "B/agent"
+for scale in 0.1 1; do
+  for t in 1 2; do
+    dir="$out/s$scale-t$t"
+    /usr/bin/time -f '%e %M' -o "$out/time" "$bin" run scenarios/baseline.toml --replicates 1 \
+      --threads "$t" --set "run.scale=$scale" --out "$dir" --progress never >/dev/null
+    read -r wall rss_kb <"$out/time"
+    python3 - "$dir/baseline/manifest.json" "$wall" "$rss_kb" "$scale" "$t" "${ceiling[$t]}" <<'EOF'
+import json, sys
+manifest, wall, rss_kb, scale, threads, ceiling = sys.argv[1:]
+m = json.load(open(manifest))
+am = m["runtime"]["agent_months"]
+months = 24 * 12  # 2007-01 to 2030-12
+rate = am / float(wall) / 1e6
+agents = am / months
+print(f"{scale:<6} {threads:<7} {float(wall):9.2f} {am:14,d} {rate:12.1f} {rate / float(ceiling):9.2f} "
+      f"{int(rss_kb) / 1024:12.0f} {int(rss_kb) * 1024 / agents:10.0f}")
+EOF
+  done
+done
+
+if [[ "${1:-}" == "--main-job" ]]; then
+  echo
+  /usr/bin/time -f '%e %M' -o "$out/time" "$bin" batch scenarios/action-tracks.toml --out "$out/main" \
+    --progress never >/dev/null
+  read -r wall rss_kb <"$out/time"
+  echo "main job (scenarios/action-tracks.toml): ${wall} s wall, $((rss_kb / 1024)) MB peak RSS"
+fi
