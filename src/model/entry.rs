@@ -43,6 +43,24 @@ fn care_window(t: u8, age: i32) -> usize {
     }
 }
 
+/// The competing events of someone housed with these traits, activity, exit and age.
+#[inline(always)]
+pub fn housed_table(
+    t: u8,
+    activity: u8,
+    last_exit: i32,
+    age: i32,
+    month: i32,
+    params: &Params,
+) -> &[u32; housed_event::COUNT] {
+    &params.housed[Params::housed_index(
+        t,
+        activity,
+        return_band(last_exit, month, params.return_window),
+        care_window(t, age),
+    )]
+}
+
 /// The month of someone housed.
 #[inline(always)]
 pub fn housed_month(
@@ -53,14 +71,14 @@ pub fn housed_month(
     params: &Params,
     u: u32,
 ) -> Outcome {
-    let t = people.traits[i];
-    let idx = Params::housed_index(
-        t,
+    let table = housed_table(
+        people.traits[i],
         people.activity[i],
-        return_band(people.last_exit[i], month, params.return_window),
-        care_window(t, age),
+        people.last_exit[i],
+        age,
+        month,
+        params,
     );
-    let table = &params.housed[idx];
     if u >= table[housed_event::COUNT - 1] {
         return Outcome::Stay;
     }

@@ -501,6 +501,8 @@ pub struct MunicipalityState {
     /// Young people leaving for another municipality this month: (destination, person).
     pub outbox: Vec<(u32, crate::population::Person)>,
     // Scratch space, reused every month.
+    /// Rows the quiet pass leaves to the full step.
+    eventful: Vec<u32>,
     homeless_rows: Vec<u32>,
     queue: Vec<allocation::Candidate>,
     needs: Vec<(u32, bool)>,
@@ -541,6 +543,7 @@ impl MunicipalityState {
             rollout_fidelity: [1.0; 3],
             rollout_rows: Vec::new(),
             outbox: Vec::new(),
+            eventful: Vec::new(),
             homeless_rows: Vec::new(),
             queue: Vec::new(),
             needs: Vec::new(),
@@ -702,7 +705,27 @@ impl MunicipalityState {
         let mut care_leaver_rows = std::mem::take(&mut self.care_leaver_rows);
         at_risk_rows.clear();
         care_leaver_rows.clear();
-        for i in self.first_live..self.people.len() {
+        let mut eventful = std::mem::take(&mut self.eventful);
+        eventful.clear();
+        if destinations.is_none() {
+            let q = quiet_pass(
+                &mut self.people,
+                self.first_live,
+                m,
+                params,
+                draws,
+                want_care,
+                &mut eventful,
+            );
+            housed = q.housed;
+            by_activity = q.by_activity;
+            (psychiatric, substance) = (q.psychiatric, q.substance);
+        } else {
+            // Moves are drawn for the housed too: everyone takes the full step.
+            eventful.extend(self.first_live as u32..self.people.len() as u32);
+        }
+        for &row in &eventful {
+            let i = row as usize;
             let state = self.people.housing[i];
             if state == HousingState::Gone {
                 continue;
@@ -818,6 +841,7 @@ impl MunicipalityState {
             }
         }
 
+        self.eventful = eventful;
         c.housed += housed;
         [c.neet, c.in_education, c.in_job] = by_activity;
         c.psychiatric = psychiatric;
@@ -1362,9 +1386,20 @@ fn life_events(people: &mut People, i: usize, month: i32, params: &Params, u: u3
     } else {
         (people.last_exit[i] != NEVER && month - people.last_exit[i] < params.return_window) as u8
     };
-    let a = people.activity[i];
-    let t = people.traits[i];
-    let programmes = people.programmes[i];
+    (people.activity[i], people.traits[i]) = life_event(
+        people.activity[i],
+        people.traits[i],
+        people.programmes[i],
+        context,
+        params,
+        u,
+    );
+}
+
+/// The activity and traits after this month's life event, in `context` (0 housed, 1 housed in
+/// the return window, 2 homeless with a street-heavy network, 3 homeless otherwise).
+#[inline(always)]
+fn life_event(a: u8, t: u8, programmes: u8, context: u8, params: &Params, u: u32) -> (u8, u8) {
     let table = &params.life[Params::life_index(
         a,
         t & traits::PSYCHIATRIC != 0,
@@ -1374,11 +1409,100 @@ fn life_events(people: &mut People, i: usize, month: i32, params: &Params, u: u3
         programmes & crate::population::PROGRAMME_TREATMENT != 0,
     )];
     match hazard::pick(table, u) {
-        Some(k @ (0 | 1)) => people.activity[i] = activity::TARGETS[a as usize][k] as u8,
-        Some(2) => people.traits[i] = t ^ traits::PSYCHIATRIC,
-        Some(_) => people.traits[i] = t ^ traits::SUBSTANCE,
-        None => {}
+        Some(k @ (0 | 1)) => (activity::TARGETS[a as usize][k] as u8, t),
+        Some(2) => (a, t ^ traits::PSYCHIATRIC),
+        Some(_) => (a, t ^ traits::SUBSTANCE),
+        None => (a, t),
     }
+}
+
+/// What the quiet pass counted.
+#[derive(Default)]
+struct QuietCounts {
+    housed: u64,
+    by_activity: [u64; 3],
+    psychiatric: u64,
+    substance: u64,
+}
+
+/// The quiet pass: everyone housed (outside a support mechanism) whose month is uneventful
+/// (no housing event, no milestone or follow-up to count, not a care leaver a programme is
+/// looking for) is taken through the month here, over plain column slices: one hash, the
+/// housing table's last threshold, the life event and the counts. Everyone else present goes
+/// to `eventful`, in row order, for the full step.
+///
+/// The result is the same as the full step's, byte for byte: a quiet month reads and writes
+/// only the person's own activity and traits (which nothing else in the people pass reads of
+/// another person) and adds to order-free sums, and the eventful keep their order.
+#[allow(clippy::too_many_arguments)]
+fn quiet_pass(
+    people: &mut People,
+    first: usize,
+    m: i32,
+    params: &Params,
+    draws: crate::rng::PersonDraws,
+    want_care: bool,
+    eventful: &mut Vec<u32>,
+) -> QuietCounts {
+    use crate::population::PROGRAMME_CONCEPT;
+    let n = people.len();
+    let People {
+        id,
+        birth_month,
+        traits: traits_col,
+        activity: activity_col,
+        housing,
+        last_exit,
+        tenancy,
+        programmes,
+        ..
+    } = people;
+    let (id, birth_month, housing) = (&id[..n], &birth_month[..n], &housing[..n]);
+    let (last_exit, tenancy, programmes) = (&last_exit[..n], &tenancy[..n], &programmes[..n]);
+    let (traits_col, activity_col) = (&mut traits_col[..n], &mut activity_col[..n]);
+    let window = params.return_window;
+    let mut q = QuietCounts::default();
+    for i in first..n {
+        let state = housing[i];
+        if state != HousingState::Housed {
+            if state != HousingState::Gone {
+                eventful.push(i as u32);
+            }
+            continue;
+        }
+        let age = m - birth_month[i];
+        let since_exit = m - last_exit[i];
+        let t = traits_col[i];
+        let p = programmes[i];
+        let quiet = age < AGE_EXIT_MONTHS
+            && !(tenancy[i] != 0 && since_exit < window)
+            && p & PROGRAMME_CONCEPT == 0
+            && since_exit != 12
+            && !(want_care && t & traits::CARE != 0 && age < 23 * 12);
+        if !quiet {
+            eventful.push(i as u32);
+            continue;
+        }
+        let bits = draws.bits(id[i], crate::rng::Decision::HousingEvent as u32);
+        let (u_housing, u_life) = ((bits >> 32) as u32, bits as u32);
+        let a = activity_col[i];
+        let table = entry::housed_table(t, a, last_exit[i], age, m, params);
+        if u_housing < table[params::housed_event::COUNT - 1] {
+            eventful.push(i as u32);
+            continue;
+        }
+        let context = (last_exit[i] != NEVER && since_exit < window) as u8;
+        let (a, t) = life_event(a, t, p, context, params, u_life);
+        activity_col[i] = a;
+        traits_col[i] = t;
+        q.by_activity[0] += (a == Activity::Neet as u8) as u64;
+        q.by_activity[1] += (a == Activity::Education as u8) as u64;
+        q.by_activity[2] += (a == Activity::Job as u8) as u64;
+        q.psychiatric += (t & traits::PSYCHIATRIC != 0) as u64;
+        q.substance += (t & traits::SUBSTANCE != 0) as u64;
+        q.housed += 1;
+    }
+    q
 }
 
 /// Outcomes of someone a rollout served: still housed 3, 6, 12 and 18 months after moving in,
