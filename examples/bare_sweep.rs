@@ -74,4 +74,24 @@ fn main() {
          {:.1} M agent-months/s ({events} events)",
         agent_months as f64 / seconds / 1e6
     );
+    if threads == 1 {
+        // The model's own columns at the start of a replicate, for comparison.
+        let model = hjemsim::model::Model::new(&setup, 1, 0);
+        let (mut used, mut allocated, mut rows) = ((0, 0), (0, 0), 0);
+        for m in &model.municipalities {
+            let (u, a) = (m.people.column_bytes(false), m.people.column_bytes(true));
+            used = (used.0 + u.0, used.1 + u.1);
+            allocated = (allocated.0 + a.0, allocated.1 + a.1);
+            rows += m.people.len();
+        }
+        let per = |b: usize| b as f64 / rows as f64;
+        println!(
+            "model columns at the start: {rows} people, {:.1} bytes each beside the network \
+             ({:.1} allocated, with room for entrants), {:.1} for the network ({:.1} allocated)",
+            per(used.0),
+            per(allocated.0),
+            per(used.1),
+            per(allocated.1)
+        );
+    }
 }

@@ -239,6 +239,41 @@ impl People {
         self.id.len()
     }
 
+    /// Bytes of the columns, (one-per-person columns, tie columns): of the rows in use, or
+    /// allocated (`capacity`: with the room kept for entrants). `examples/bare_sweep.rs` reports
+    /// them per person (issue 11's target: at most 64 bytes a person beside the network).
+    pub fn column_bytes(&self, allocated: bool) -> (usize, usize) {
+        fn b<T>(v: &[T], capacity: usize, allocated: bool) -> usize {
+            std::mem::size_of::<T>() * if allocated { capacity } else { v.len() }
+        }
+        macro_rules! b {
+            ($v:expr) => {
+                b(&$v, $v.capacity(), allocated)
+            };
+        }
+        let person = b!(self.id)
+            + b!(self.birth_month)
+            + b!(self.traits)
+            + b!(self.activity)
+            + b!(self.latent_type)
+            + b!(self.housing)
+            + b!(self.state_detail)
+            + b!(self.state_since)
+            + b!(self.spell_start)
+            + b!(self.last_exit)
+            + b!(self.rehoused_with)
+            + b!(self.months_homeless)
+            + b!(self.episodes)
+            + b!(self.host_slot)
+            + b!(self.programmes)
+            + b!(self.cooldown_until)
+            + b!(self.tenancy)
+            + b!(self.support)
+            + b!(self.support_since);
+        let ties = b!(self.tie_target) + b!(self.tie_kind) + b!(self.tie_willingness);
+        (person, ties)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.id.is_empty()
     }
