@@ -688,11 +688,6 @@ impl MunicipalityState {
         // 2. The people pass.
         let mut rows = std::mem::take(&mut self.homeless_rows);
         rows.clear();
-        // The counts everyone adds to are kept in locals: incrementing a field of `c` (which is
-        // lent out inside the loop) would chain every person's month through one memory slot.
-        let mut housed = 0u64;
-        let mut by_activity = [0u64; 3];
-        let (mut psychiatric, mut substance) = (0u64, 0u64);
         // Rows for programme places that reach people at risk or care leavers (only collected
         // when such places exist).
         use crate::scenario::Reach;
@@ -707,23 +702,21 @@ impl MunicipalityState {
         care_leaver_rows.clear();
         let mut eventful = std::mem::take(&mut self.eventful);
         eventful.clear();
-        if destinations.is_none() {
-            let q = quiet_pass(
-                &mut self.people,
-                self.first_live,
-                m,
-                params,
-                draws,
-                want_care,
-                &mut eventful,
-            );
-            housed = q.housed;
-            by_activity = q.by_activity;
-            (psychiatric, substance) = (q.psychiatric, q.substance);
-        } else {
-            // Moves are drawn for the housed too: everyone takes the full step.
-            eventful.extend(self.first_live as u32..self.people.len() as u32);
-        }
+        let q = quiet_pass(
+            &mut self.people,
+            self.first_live,
+            m,
+            params,
+            draws,
+            want_care,
+            destinations.is_some(),
+            &mut eventful,
+        );
+        // The counts everyone adds to are kept in locals: incrementing a field of `c` (which is
+        // lent out inside the loop) would chain every person's month through one memory slot.
+        let mut housed = q.housed;
+        let mut by_activity = q.by_activity;
+        let (mut psychiatric, mut substance) = (q.psychiatric, q.substance);
         for &row in &eventful {
             let i = row as usize;
             let state = self.people.housing[i];
@@ -1431,6 +1424,10 @@ struct QuietCounts {
 /// housing table's last threshold, the life event and the counts. Everyone else present goes
 /// to `eventful`, in row order, for the full step.
 ///
+/// With movement on, someone who could move (no allocated home, no support, young enough) is
+/// quiet only if their move draw says they stay; a move is left to the full step, which
+/// repeats the same keyed draw.
+///
 /// The result is the same as the full step's, byte for byte: a quiet month reads and writes
 /// only the person's own activity and traits (which nothing else in the people pass reads of
 /// another person) and adds to order-free sums, and the eventful keep their order.
@@ -1444,6 +1441,7 @@ fn quiet_pass(
     params: &Params,
     draws: crate::rng::PersonDraws,
     want_care: bool,
+    movement: bool,
     eventful: &mut Vec<u32>,
 ) -> QuietCounts {
     use crate::population::PROGRAMME_CONCEPT;
@@ -1457,10 +1455,13 @@ fn quiet_pass(
         last_exit,
         tenancy,
         programmes,
+        support,
         ..
     } = people;
     let (id, birth_month, housing) = (&id[..n], &birth_month[..n], &housing[..n]);
     let (last_exit, tenancy, programmes) = (&last_exit[..n], &tenancy[..n], &programmes[..n]);
+    let support = &support[..n];
+    let moves = &params.movement;
     let (traits_col, activity_col) = (&mut traits_col[..n], &mut activity_col[..n]);
     let window = params.return_window;
     let mut q = QuietCounts::default();
@@ -1482,6 +1483,16 @@ fn quiet_pass(
             && since_exit != 12
             && !(want_care && t & traits::CARE != 0 && age < 23 * 12);
         if !quiet {
+            eventful.push(i as u32);
+            continue;
+        }
+        // As `MunicipalityState::moves_away` draws for the housed.
+        if movement
+            && tenancy[i] == 0
+            && support[i] == 0
+            && age <= moves.housed_max_age
+            && draws.chance(id[i], crate::rng::Decision::Move as u32, moves.housed)
+        {
             eventful.push(i as u32);
             continue;
         }
