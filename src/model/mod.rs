@@ -702,7 +702,7 @@ impl MunicipalityState {
         care_leaver_rows.clear();
         let mut eventful = std::mem::take(&mut self.eventful);
         eventful.clear();
-        let q = quiet_pass(
+        let mut pass = quiet_pass(
             &mut self.people,
             self.first_live,
             m,
@@ -712,11 +712,6 @@ impl MunicipalityState {
             destinations.is_some(),
             &mut eventful,
         );
-        // The counts everyone adds to are kept in locals: incrementing a field of `c` (which is
-        // lent out inside the loop) would chain every person's month through one memory slot.
-        let mut housed = q.housed;
-        let mut by_activity = q.by_activity;
-        let (mut psychiatric, mut substance) = (q.psychiatric, q.substance);
         for &row in &eventful {
             let i = row as usize;
             let state = self.people.housing[i];
@@ -804,13 +799,8 @@ impl MunicipalityState {
             if m - self.people.last_exit[i] == 12 {
                 count_followup(&self.people, i, &mut c);
             }
-            let a = self.people.activity[i];
-            by_activity[0] += (a == Activity::Neet as u8) as u64;
-            by_activity[1] += (a == Activity::Education as u8) as u64;
-            by_activity[2] += (a == Activity::Job as u8) as u64;
             let t = self.people.traits[i];
-            psychiatric += (t & traits::PSYCHIATRIC != 0) as u64;
-            substance += (t & traits::SUBSTANCE != 0) as u64;
+            pass.person(self.people.activity[i], t);
             let state = self.people.housing[i];
             if want_at_risk && state == HousingState::AtRisk {
                 at_risk_rows.push(i as u32);
@@ -823,7 +813,7 @@ impl MunicipalityState {
                 care_leaver_rows.push(i as u32);
             }
             if state == HousingState::Housed {
-                housed += 1;
+                pass.housed += 1;
             } else if state.is_homeless() {
                 rows.push(i as u32);
             } else {
@@ -835,10 +825,10 @@ impl MunicipalityState {
         }
 
         self.eventful = eventful;
-        c.housed += housed;
-        [c.neet, c.in_education, c.in_job] = by_activity;
-        c.psychiatric = psychiatric;
-        c.substance = substance;
+        c.housed += pass.housed;
+        [c.neet, c.in_education, c.in_job] = pass.by_activity;
+        c.psychiatric = pass.psychiatric;
+        c.substance = pass.substance;
 
         // 3. Programme places that end free up; municipal allocation; support slots for those
         //    waiting.
@@ -1409,13 +1399,27 @@ fn life_event(a: u8, t: u8, programmes: u8, context: u8, params: &Params, u: u32
     }
 }
 
-/// What the quiet pass counted.
+/// The counts every person of the people pass adds to, quiet or not. Kept apart from
+/// `MonthCounts` (which is lent out inside the full step): incrementing its fields would chain
+/// every person's month through one memory slot.
 #[derive(Default)]
-struct QuietCounts {
+struct PassCounts {
     housed: u64,
     by_activity: [u64; 3],
     psychiatric: u64,
     substance: u64,
+}
+
+impl PassCounts {
+    /// Activity and health of someone present at the end of their month.
+    #[inline(always)]
+    fn person(&mut self, activity: u8, t: u8) {
+        self.by_activity[0] += (activity == Activity::Neet as u8) as u64;
+        self.by_activity[1] += (activity == Activity::Education as u8) as u64;
+        self.by_activity[2] += (activity == Activity::Job as u8) as u64;
+        self.psychiatric += (t & traits::PSYCHIATRIC != 0) as u64;
+        self.substance += (t & traits::SUBSTANCE != 0) as u64;
+    }
 }
 
 /// The quiet pass: everyone housed (outside a support mechanism) whose month is uneventful
@@ -1443,7 +1447,7 @@ fn quiet_pass(
     want_care: bool,
     movement: bool,
     eventful: &mut Vec<u32>,
-) -> QuietCounts {
+) -> PassCounts {
     use crate::population::PROGRAMME_CONCEPT;
     let n = people.len();
     let People {
@@ -1464,7 +1468,7 @@ fn quiet_pass(
     let moves = &params.movement;
     let (traits_col, activity_col) = (&mut traits_col[..n], &mut activity_col[..n]);
     let window = params.return_window;
-    let mut q = QuietCounts::default();
+    let mut q = PassCounts::default();
     for i in first..n {
         let state = housing[i];
         if state != HousingState::Housed {
@@ -1508,11 +1512,7 @@ fn quiet_pass(
         let (a, t) = life_event(a, t, p, context, params, u_life);
         activity_col[i] = a;
         traits_col[i] = t;
-        q.by_activity[0] += (a == Activity::Neet as u8) as u64;
-        q.by_activity[1] += (a == Activity::Education as u8) as u64;
-        q.by_activity[2] += (a == Activity::Job as u8) as u64;
-        q.psychiatric += (t & traits::PSYCHIATRIC != 0) as u64;
-        q.substance += (t & traits::SUBSTANCE != 0) as u64;
+        q.person(a, t);
         q.housed += 1;
     }
     q
