@@ -128,15 +128,17 @@ pub fn widest_half_width(series: &[Series], metric: &str) -> Option<f64> {
     Some(widest)
 }
 
+/// How a batch (or a merge) ran, for the runtime block of its manifest.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BatchRuntime {
+    pub threads: usize,
+    pub wall_seconds: f64,
+    pub executed: usize,
+    pub reused: usize,
+}
+
 /// Writes the batch tables from the run folders.
-pub fn write_tables(
-    plan: &Plan,
-    dir: &Path,
-    threads: usize,
-    wall_seconds: f64,
-    executed: usize,
-    reused: usize,
-) -> Result<(), OutputError> {
+pub fn write_tables(plan: &Plan, dir: &Path, runtime: BatchRuntime) -> Result<(), OutputError> {
     let runs_dir = dir.join("runs");
     let series = read_series(plan, dir)?;
     let mut pit_rows = vec![vec![
@@ -293,10 +295,10 @@ pub fn write_tables(
         })).collect::<Vec<_>>(),
         "outputs": outputs,
         "runtime": {
-            "threads": threads,
-            "wall_seconds": wall_seconds,
-            "runs_executed": executed,
-            "runs_reused": reused,
+            "threads": runtime.threads,
+            "wall_seconds": runtime.wall_seconds,
+            "runs_executed": runtime.executed,
+            "runs_reused": runtime.reused,
             "peak_rss_kb": crate::output::peak_rss_kb(),
         },
     });

@@ -355,10 +355,12 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
         None => finish(
             &plan,
             &dir,
-            threads,
-            wall_seconds,
-            total_executed,
-            mine - total_executed,
+            compare::BatchRuntime {
+                threads,
+                wall_seconds,
+                executed: total_executed,
+                reused: mine - total_executed,
+            },
         )?,
     }
     Ok(BatchReport {
@@ -374,19 +376,13 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
 
 /// The end of a batch (and of a merge): the history check if the batch asks for one, the tables
 /// from the run folders, then the report from the tables. Each file appears whole or not at all.
-pub(crate) fn finish(
-    plan: &Plan,
-    dir: &Path,
-    threads: usize,
-    wall_seconds: f64,
-    executed: usize,
-    reused: usize,
-) -> Result<(), Error> {
+pub(crate) fn finish(plan: &Plan, dir: &Path, runtime: compare::BatchRuntime) -> Result<(), Error> {
     if let Some(rel) = &plan.file.history_check {
         let targets = plan.path.parent().unwrap_or(Path::new(".")).join(rel);
         // The batch's scale as its baseline resolved it (the file's `[set]` or the scenario's).
         let scale = plan.setups[0].run.scale;
-        let check = calibrate::validate_history(&targets, scale, plan.file.replicates, threads)?;
+        let check =
+            calibrate::validate_history(&targets, scale, plan.file.replicates, runtime.threads)?;
         let mut rows = vec![calibrate::FIT_HEADER.map(String::from).to_vec()];
         for r in &check.rows {
             rows.push(vec![
@@ -403,7 +399,7 @@ pub(crate) fn finish(
         }
         compare::write_file(dir, "history.csv", &crate::output::csv_bytes(rows))?;
     }
-    compare::write_tables(plan, dir, threads, wall_seconds, executed, reused)?;
+    compare::write_tables(plan, dir, runtime)?;
     crate::report::write(dir)?;
     Ok(())
 }

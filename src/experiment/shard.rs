@@ -288,7 +288,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<PathBuf, Error> {
             copy_dir(&src_runs.join(&run.id), &target)?;
         }
     }
-    super::finish(&plan, &dest, 0, 0.0, 0, plan.runs.len())?;
+    let runtime = super::compare::BatchRuntime {
+        reused: plan.runs.len(),
+        ..Default::default()
+    };
+    super::finish(&plan, &dest, runtime)?;
     Ok(dest)
 }
 
