@@ -10,16 +10,24 @@ use common::*;
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// Runs hjemsim under bash with a file-size limit of `kib` KiB.
-fn hjemsim_with_file_limit(kib: u64, args: &[&str]) -> Output {
-    let script = format!(
-        "trap '' XFSZ; ulimit -f {kib}; exec \"$0\" \"$@\"" // bash counts ulimit -f in KiB
-    );
+/// Runs `hjemsim CMD FILE --out OUT --progress never EXTRA...` under bash with a file-size limit
+/// of `kib` KiB (as `common::hjemsim_into`, which runs it without one).
+fn hjemsim_into_with_file_limit(
+    kib: u64,
+    cmd: &str,
+    file: &Path,
+    out: &Path,
+    extra: &[&str],
+) -> Output {
+    // bash counts `ulimit -f` in KiB.
+    let script = format!("trap '' XFSZ; ulimit -f {kib}; exec \"$0\" \"$@\"");
     Command::new("bash")
         .arg("-c")
         .arg(script)
         .arg(env!("CARGO_BIN_EXE_hjemsim"))
-        .args(args)
+        .args([cmd, file.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(["--progress", "never"])
+        .args(extra)
         .output()
         .expect("bash runs")
 }
@@ -49,17 +57,7 @@ fn a_full_disk_during_a_run_names_the_file_and_leaves_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let small = scenario("benchmarks/small.toml");
-    let o = hjemsim_with_file_limit(
-        256,
-        &[
-            "run",
-            small.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--progress",
-            "never",
-        ],
-    );
+    let o = hjemsim_into_with_file_limit(256, "run", &small, &out, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "stderr: {err}");
     // The message names the file in the staging folder and the system's reason.
@@ -80,19 +78,7 @@ fn a_full_disk_during_a_batch_names_the_file_and_leaves_no_staging() {
     let out = tmp.path().join("out");
     let batch = scenario("benchmarks/tracks-small.toml");
     // Too small for a run's cost table (about 100 kB at this size).
-    let o = hjemsim_with_file_limit(
-        16,
-        &[
-            "batch",
-            batch.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--progress",
-            "never",
-            "--threads",
-            "1",
-        ],
-    );
+    let o = hjemsim_into_with_file_limit(16, "batch", &batch, &out, &["--threads", "1"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "stderr: {err}");
     assert!(
@@ -134,16 +120,12 @@ fn an_output_folder_that_cannot_be_made_is_named() {
     // A file where the output folder should be: refused whoever runs the test (root too).
     let blocker = tmp.path().join("results");
     std::fs::write(&blocker, "not a folder").unwrap();
-    let small = scenario("benchmarks/small.toml");
-    let out = blocker.join("here");
-    let o = hjemsim(&[
+    let o = hjemsim_into(
         "run",
-        small.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--progress",
-        "never",
-    ]);
+        &scenario("benchmarks/small.toml"),
+        &blocker.join("here"),
+        &[],
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "stderr: {err}");
     assert!(err.contains(&*blocker.to_string_lossy()), "{err}");
@@ -163,15 +145,7 @@ fn a_folder_without_write_permission_is_named() {
         eprintln!("skipped: this user can write into a read-only folder (root)");
         return;
     }
-    let small = scenario("benchmarks/small.toml");
-    let o = hjemsim(&[
-        "run",
-        small.to_str().unwrap(),
-        "--out",
-        locked.to_str().unwrap(),
-        "--progress",
-        "never",
-    ]);
+    let o = hjemsim_into("run", &scenario("benchmarks/small.toml"), &locked, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "stderr: {err}");
     assert!(
