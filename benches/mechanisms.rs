@@ -15,6 +15,8 @@ use divan::counter::ItemsCount;
 use hjemsim::commands::prepare;
 use hjemsim::model::{Model, Setup};
 
+mod common;
+
 fn main() {
     divan::main();
 }
@@ -55,16 +57,7 @@ fn monthly_step(bencher: Bencher, variant: &str) {
         "all four tracks" => setup("scenarios/tracks/all-four.toml", &[]),
         _ => setup("scenarios/rollout/helt-hjem-national.toml", &[]),
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
-    let mut model = pool.install(|| Model::new(&setup, 1, 0));
-    pool.install(|| {
-        for _ in 0..setup.scenario.run.burn_in_months {
-            model.step();
-        }
-    });
+    let (pool, mut model) = common::after_burn_in(&setup, 1);
     let people = model.population() as usize;
     bencher
         .counter(ItemsCount::new(people))

@@ -7,7 +7,8 @@ use std::path::Path;
 use divan::Bencher;
 use divan::counter::ItemsCount;
 use hjemsim::commands::prepare;
-use hjemsim::model::Model;
+
+mod common;
 
 fn main() {
     divan::main();
@@ -17,17 +18,7 @@ fn main() {
 fn monthly_step_national(bencher: Bencher, threads: usize) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
     let (_, setup) = prepare(&path, &[]).expect("baseline loads");
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap();
-    let mut model = pool.install(|| Model::new(&setup, 1, 0));
-    // Run through the burn-in so spells, returns, queues and support exist, as in a real month.
-    pool.install(|| {
-        for _ in 0..setup.scenario.run.burn_in_months {
-            model.step();
-        }
-    });
+    let (pool, mut model) = common::after_burn_in(&setup, threads);
     let people = model.population() as usize;
     bencher
         .counter(ItemsCount::new(people))
