@@ -33,7 +33,9 @@ import json, sys
 manifest, wall, rss_kb, scale, threads, ceiling = sys.argv[1:]
 m = json.load(open(manifest))
 am = m["runtime"]["agent_months"]
-months = 24 * 12  # 2007-01 to 2030-12
+first, last = m["first_simulated_month"], m["report_end"]
+month = lambda ym: int(ym[:4]) * 12 + int(ym[5:7])
+months = month(last) - month(first) + 1
 rate = am / float(wall) / 1e6
 agents = am / months
 print(f"{scale:<6} {threads:<7} {float(wall):9.2f} {am:14,d} {rate:12.1f} {rate / float(ceiling):9.2f} "
