@@ -18,7 +18,7 @@ declare -A ceiling
 for t in 1 2; do
   line=$(target/release/examples/bare_sweep "$t" 240)
   echo "$line"
-  ceiling[$t]=$(sed -E 's/.* ([0-9.]+) M agent-months\/s.*/\1/' <<<"$line")
+  ceiling[$t]=$(grep '^bare sweep:' <<<"$line" | sed -E 's/.* ([0-9.]+) M agent-months\/s.*/\1/')
 done
 echo
 printf '%-6s %-7s %9s %14s %12s %9s %12s %10s\n' scale threads "wall s" "agent-months" "M a-m/s" "ceiling" "peak RSS MB" "B/agent"
