@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::calendar::Month;
 use crate::metrics::MonthCounts;
-use crate::model::{Model, Setup};
+use crate::model::{Model, Setup, StartingPopulation};
 
 /// The reported months of one replicate: per month, the counts of every municipality in table
 /// order.
@@ -33,7 +33,22 @@ pub fn run_replicate(
     replicate: u32,
     on_month: &(dyn Fn() + Sync),
 ) -> ReplicateResult {
-    let mut model = Model::new(setup, seed, replicate);
+    run_replicate_from(
+        setup,
+        StartingPopulation::synthesise(setup, seed, replicate),
+        on_month,
+    )
+}
+
+/// Runs one replicate from a population synthesised for it (see [`StartingPopulation`]): the
+/// same result as [`run_replicate`], without synthesising again.
+pub fn run_replicate_from(
+    setup: &Setup,
+    start: StartingPopulation,
+    on_month: &(dyn Fn() + Sync),
+) -> ReplicateResult {
+    let replicate = start.replicate;
+    let mut model = Model::from_start(setup, start);
     let params = &setup.params;
     let mut months = Vec::with_capacity((params.end.0 - params.report_start.0 + 1).max(0) as usize);
     let mut agent_months = 0;

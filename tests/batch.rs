@@ -626,3 +626,31 @@ fn posterior_draws_pair_scenarios_by_replicate_and_widen_intervals() {
         );
     }
 }
+
+#[test]
+fn a_batchs_scenarios_share_one_population_synthesis_with_the_same_result() {
+    use hjemsim::engine::{run_replicate, run_replicate_from};
+    use hjemsim::model::StartingPopulation;
+    // The main job: policy levers are not inputs of synthesis, so all eight scenarios start
+    // from one synthesis per replicate. A lever that moved into them would end the sharing
+    // silently (and cost a synthesis per run): this fails first.
+    let main = hjemsim::experiment::batch::plan(&scenario("action-tracks.toml")).unwrap();
+    let inputs = main.setups[0].synthesis_inputs();
+    for (setup, variant) in main.setups.iter().zip(&main.variants) {
+        assert!(
+            setup.synthesis_inputs() == inputs,
+            "{} synthesises its own population",
+            variant.label
+        );
+    }
+    // A run from another scenario's synthesis is the run from its own, month by month.
+    let plan = hjemsim::experiment::batch::plan(&small()).unwrap();
+    let (baseline, policy) = (&plan.setups[0], plan.setups.last().unwrap());
+    let shared = StartingPopulation::synthesise(baseline, 9, 1);
+    let a = run_replicate_from(policy, shared, &|| {});
+    let b = run_replicate(policy, 9, 1, &|| {});
+    assert_eq!(format!("{:?}", a.months), format!("{:?}", b.months));
+    // ... and differs from another replicate's (the comparison can fail).
+    let c = run_replicate(policy, 9, 2, &|| {});
+    assert_ne!(format!("{:?}", a.months), format!("{:?}", c.months));
+}

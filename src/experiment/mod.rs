@@ -25,9 +25,10 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{ReplicateResult, run_replicate};
+use crate::engine::{ReplicateResult, run_replicate_from};
 use crate::error::Error;
 use crate::metrics::{MonthCounts, replicate_summary};
+use crate::model::{StartingPopulation, SynthesisInputs};
 use crate::output::manifest::git_revision;
 use crate::output::{OutputError, scaled};
 use crate::prepare::Progress;
@@ -405,6 +406,10 @@ pub(crate) fn finish(plan: &Plan, dir: &Path, runtime: compare::BatchRuntime) ->
 }
 
 /// Runs `todo` in waves as wide as the pool: at most that many models in memory at once.
+///
+/// Runs go replicate by replicate, so the scenarios of one replicate follow each other and
+/// share one population synthesis (a [`StartingPopulation`] kept while its replicate's runs
+/// last); each run folder is written alone, so the order changes no result.
 pub(crate) fn run_all(
     pool: &rayon::ThreadPool,
     plan: &Plan,
@@ -413,6 +418,10 @@ pub(crate) fn run_all(
     bar: &indicatif::ProgressBar,
 ) -> Result<(), OutputError> {
     let threads = pool.current_num_threads().max(1);
+    let mut todo = todo.to_vec();
+    todo.sort_by_key(|r| r.replicate);
+    let seed = plan.file.seed;
+    let mut starts: Vec<StartingPopulation> = Vec::new();
     pool.install(|| -> Result<(), OutputError> {
         for wave in todo.chunks(threads) {
             if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
@@ -424,10 +433,33 @@ pub(crate) fn run_all(
                     ),
                 ));
             }
-            wave.par_iter()
-                .map(|spec| {
+            // Keep the populations this wave uses; synthesise the ones it lacks.
+            let inputs: Vec<SynthesisInputs> = wave
+                .iter()
+                .map(|spec| plan.setup_of(spec).synthesis_inputs())
+                .collect();
+            starts.retain(|s| {
+                wave.iter()
+                    .zip(&inputs)
+                    .any(|(spec, i)| s.fits(seed, spec.replicate, i))
+            });
+            for (spec, i) in wave.iter().zip(&inputs) {
+                if !starts.iter().any(|s| s.fits(seed, spec.replicate, i)) {
                     let setup = plan.setup_of(spec);
-                    let r = run_replicate(setup, plan.file.seed, spec.replicate, &|| {});
+                    starts.push(StartingPopulation::synthesise(setup, seed, spec.replicate));
+                }
+            }
+            let starts = &starts;
+            wave.par_iter()
+                .zip(&inputs)
+                .map(|(spec, inputs)| {
+                    let setup = plan.setup_of(spec);
+                    let start = starts
+                        .iter()
+                        .find(|s| s.fits(seed, spec.replicate, inputs))
+                        .expect("synthesised above")
+                        .clone();
+                    let r = run_replicate_from(setup, start, &|| {});
                     write_run(runs_dir, plan, spec, &r)?;
                     bar.inc(1);
                     Ok(())

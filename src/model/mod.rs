@@ -512,11 +512,12 @@ pub struct MunicipalityState {
 }
 
 impl MunicipalityState {
-    pub fn new(setup: &Setup, index: usize, key: ReplicateKey) -> MunicipalityState {
+    /// A municipality at the start of a replicate, with its synthesised `people`.
+    pub fn new(setup: &Setup, index: usize, people: People) -> MunicipalityState {
         let count = setup.initial_people[index];
+        debug_assert_eq!(people.len(), count as usize);
         let first = setup.params.first_month;
         let levers = setup.levers_at(index, first);
-        let people = initial_people(key, index as u32, count, first, &levers.population);
         MunicipalityState {
             index: index as u32,
             live: people.len() as u64,
@@ -1563,6 +1564,74 @@ fn count_settled(c: &mut MonthCounts, state: HousingState) {
     }
 }
 
+/// What population synthesis reads from a setup: the first month, the agents per
+/// municipality and who young people are there then. Two setups that agree on these (a
+/// baseline and a policy scenario, whose levers are not among them) start from the same people.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SynthesisInputs {
+    first_month: Month,
+    counts: Vec<u32>,
+    population: Vec<crate::scenario::PopulationParams>,
+}
+
+impl Setup {
+    /// Everything [`StartingPopulation::synthesise`] reads from this setup.
+    pub fn synthesis_inputs(&self) -> SynthesisInputs {
+        let first_month = self.params.first_month;
+        SynthesisInputs {
+            first_month,
+            counts: self.initial_people.clone(),
+            population: (0..self.municipalities.len())
+                .map(|i| self.levers_at(i, first_month).population.clone())
+                .collect(),
+        }
+    }
+}
+
+/// The people of every municipality before the first month of a replicate: a pure function of
+/// the seed, the replicate and the setup's [`SynthesisInputs`]. A batch runner synthesises it
+/// once and clones it for every scenario with the same inputs; the model neither knows nor
+/// cares (the result is the same bytes either way).
+#[derive(Clone, Debug)]
+pub struct StartingPopulation {
+    pub seed: u64,
+    pub replicate: u32,
+    pub inputs: SynthesisInputs,
+    people: Vec<People>,
+}
+
+impl StartingPopulation {
+    /// Synthesises every municipality's people (in parallel; each is keyed by its own index, so
+    /// the result does not depend on threads).
+    pub fn synthesise(setup: &Setup, seed: u64, replicate: u32) -> StartingPopulation {
+        let key = ReplicateKey::new(seed, replicate);
+        let inputs = setup.synthesis_inputs();
+        let people = (0..setup.municipalities.len())
+            .into_par_iter()
+            .map(|i| {
+                initial_people(
+                    key,
+                    i as u32,
+                    inputs.counts[i],
+                    inputs.first_month,
+                    &inputs.population[i],
+                )
+            })
+            .collect();
+        StartingPopulation {
+            seed,
+            replicate,
+            inputs,
+            people,
+        }
+    }
+
+    /// Whether this is the start of `replicate` of `seed` for a setup with these inputs.
+    pub fn fits(&self, seed: u64, replicate: u32, inputs: &SynthesisInputs) -> bool {
+        self.seed == seed && self.replicate == replicate && &self.inputs == inputs
+    }
+}
+
 /// All municipalities of one replicate, at one month.
 pub struct Model<'a> {
     pub setup: &'a Setup,
@@ -1575,13 +1644,27 @@ pub struct Model<'a> {
 }
 
 impl<'a> Model<'a> {
-    /// Builds the initial population of a replicate (in parallel over municipalities; each is
-    /// keyed by its own index, so the result does not depend on threads).
+    /// A replicate at its first month, with its people synthesised.
     pub fn new(setup: &'a Setup, seed: u64, replicate: u32) -> Model<'a> {
-        let key = ReplicateKey::new(seed, replicate);
-        let municipalities = (0..setup.municipalities.len())
+        Model::from_start(
+            setup,
+            StartingPopulation::synthesise(setup, seed, replicate),
+        )
+    }
+
+    /// A replicate that starts from `start`, which must have been synthesised for a setup with
+    /// the same [`SynthesisInputs`] (a runner may hand one synthesis to several scenarios).
+    pub fn from_start(setup: &'a Setup, start: StartingPopulation) -> Model<'a> {
+        assert!(
+            start.inputs == setup.synthesis_inputs(),
+            "a starting population is used only with the inputs it was synthesised from"
+        );
+        let key = ReplicateKey::new(start.seed, start.replicate);
+        let municipalities = start
+            .people
             .into_par_iter()
-            .map(|i| MunicipalityState::new(setup, i, key))
+            .enumerate()
+            .map(|(i, people)| MunicipalityState::new(setup, i, people))
             .collect();
         Model {
             setup,
