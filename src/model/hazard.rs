@@ -30,14 +30,17 @@ pub fn monthly_from_mean_duration(months: f64) -> f64 {
 
 /// Splits a month among competing events with monthly probabilities `p`: the probabilities of
 /// each event happening first (and so at all) this month. They sum to `1 - prod(1 - p_k)`.
-pub fn competing(p: &[f64]) -> Vec<f64> {
-    let rates: Vec<f64> = p.iter().map(|&x| -(1.0 - x).ln()).collect();
+///
+/// An array in, an array out: the eventful step calls this for people who are homeless,
+/// supported or in an institution every month, so it must not allocate.
+pub fn competing<const N: usize>(p: &[f64; N]) -> [f64; N] {
+    let rates: [f64; N] = p.map(|x| -(1.0 - x).ln());
     let total: f64 = rates.iter().sum();
     if total <= 0.0 {
-        return vec![0.0; p.len()];
+        return [0.0; N];
     }
     let any = 1.0 - (-total).exp();
-    rates.iter().map(|r| r / total * any).collect()
+    rates.map(|r| r / total * any)
 }
 
 /// Cumulative 32-bit thresholds for competing events: event k happens when
@@ -110,7 +113,7 @@ mod tests {
         assert!(q[1] > q[0] && q[0] > q[2]);
         // A single event keeps its probability.
         assert!(close(competing(&[0.3])[0], 0.3, 1e-12));
-        assert_eq!(competing(&[0.0, 0.0]), vec![0.0, 0.0]);
+        assert_eq!(competing(&[0.0, 0.0]), [0.0, 0.0]);
     }
 
     #[test]
