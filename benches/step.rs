@@ -24,3 +24,17 @@ fn monthly_step_national(bencher: Bencher, threads: usize) {
         .counter(ItemsCount::new(people))
         .bench_local(|| pool.install(|| model.step()));
 }
+
+/// Linearity in people (issue 11): the same month at scale 0.01, 0.1 and 1 (1 thread), in
+/// agent-months per second. What does not shrink with the people (98 municipalities' queues and
+/// allocation rounds, the month's counts) shows as a lower rate at small scale.
+#[divan::bench(args = [0.01, 0.1, 1.0], sample_count = 30, sample_size = 1)]
+fn monthly_step_by_scale(bencher: Bencher, scale: f64) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+    let (_, setup) = prepare(&path, &[format!("run.scale={scale}")]).expect("baseline loads");
+    let (pool, mut model) = common::after_burn_in(&setup, 1);
+    let people = model.population() as usize;
+    bencher
+        .counter(ItemsCount::new(people))
+        .bench_local(|| pool.install(|| model.step()));
+}

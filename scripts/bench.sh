@@ -2,7 +2,7 @@
 # Whole-process throughput and peak memory of hjemsim beside the bare-sweep ceiling (issue 11):
 #   1. the ceiling: a sweep over the national column layout with one keyed draw and one table
 #      look-up per person-month (examples/bare_sweep.rs), on 1 and 2 threads;
-#   2. one baseline replicate (2007-2030, every mechanism) at scale 0.1 and 1, on 1 and 2 threads:
+#   2. one baseline replicate (2007-2030, every mechanism) at scale 0.01, 0.1 and 1, on 1 and 2 threads:
 #      process wall time (/usr/bin/time), agent-months simulated (the run's manifest), agent-months
 #      per second, the ratio to the ceiling, peak RSS and bytes per agent;
 #   3. with --main-job, the main job's wall time and peak RSS (about a minute).
@@ -22,7 +22,7 @@ for t in 1 2; do
 done
 echo
 printf '%-6s %-7s %9s %14s %12s %9s %12s %10s\n' scale threads "wall s" "agent-months" "M a-m/s" "ceiling" "peak RSS MB" "B/agent"
-for scale in 0.1 1; do
+for scale in 0.01 0.1 1; do
   for t in 1 2; do
     dir="$out/s$scale-t$t"
     /usr/bin/time -f '%e %M' -o "$out/time" "$bin" run scenarios/baseline.toml --replicates 1 \
