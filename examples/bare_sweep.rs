@@ -75,23 +75,31 @@ fn main() {
         agent_months as f64 / seconds / 1e6
     );
     if threads == 1 {
-        // The model's own columns at the start of a replicate, for comparison.
-        let model = hjemsim::model::Model::new(&setup, 1, 0);
-        let (mut used, mut allocated, mut rows) = ((0, 0), (0, 0), 0);
-        for m in &model.municipalities {
-            let (u, a) = (m.people.column_bytes(false), m.people.column_bytes(true));
-            used = (used.0 + u.0, used.1 + u.1);
-            allocated = (allocated.0 + a.0, allocated.1 + a.1);
-            rows += m.people.len();
+        // The model's own columns at the start of a replicate and at its end (capacity never
+        // shrinks, so the end shows the most a run held), per person present.
+        let mut model = hjemsim::model::Model::new(&setup, 1, 0);
+        let per_person = |model: &hjemsim::model::Model, when: &str| {
+            let (mut used, mut allocated) = ((0, 0), (0, 0));
+            for m in &model.municipalities {
+                let (u, a) = (m.people.column_bytes(false), m.people.column_bytes(true));
+                used = (used.0 + u.0, used.1 + u.1);
+                allocated = (allocated.0 + a.0, allocated.1 + a.1);
+            }
+            let rows = model.population() as f64;
+            println!(
+                "model columns {when}: {rows} people present, {:.1} bytes each beside the network \
+                 ({:.1} allocated, with the rows of those who left and room for entrants), {:.1} \
+                 for the network ({:.1} allocated)",
+                used.0 as f64 / rows,
+                allocated.0 as f64 / rows,
+                used.1 as f64 / rows,
+                allocated.1 as f64 / rows
+            );
+        };
+        per_person(&model, "at the start");
+        while model.month <= setup.params.end {
+            model.step();
         }
-        let per = |b: usize| b as f64 / rows as f64;
-        println!(
-            "model columns at the start: {rows} people, {:.1} bytes each beside the network \
-             ({:.1} allocated, with room for entrants), {:.1} for the network ({:.1} allocated)",
-            per(used.0),
-            per(allocated.0),
-            per(used.1),
-            per(allocated.1)
-        );
+        per_person(&model, "at the end");
     }
 }

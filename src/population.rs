@@ -234,6 +234,35 @@ pub struct People {
     pub support_since: Vec<i32>,
 }
 
+/// Every column of [`People`] with the number of its entries per person: the one list that
+/// sizing, reserving and dropping rows go through, so no column can be forgotten by one of them.
+macro_rules! each_column {
+    ($people:expr, $f:ident) => {{
+        $f!($people.id, 1)
+            + $f!($people.birth_month, 1)
+            + $f!($people.traits, 1)
+            + $f!($people.activity, 1)
+            + $f!($people.latent_type, 1)
+            + $f!($people.housing, 1)
+            + $f!($people.state_detail, 1)
+            + $f!($people.state_since, 1)
+            + $f!($people.spell_start, 1)
+            + $f!($people.last_exit, 1)
+            + $f!($people.rehoused_with, 1)
+            + $f!($people.months_homeless, 1)
+            + $f!($people.episodes, 1)
+            + $f!($people.host_slot, 1)
+            + $f!($people.programmes, 1)
+            + $f!($people.cooldown_until, 1)
+            + $f!($people.tenancy, 1)
+            + $f!($people.support, 1)
+            + $f!($people.support_since, 1)
+            + $f!($people.tie_target, tie::SLOTS)
+            + $f!($people.tie_kind, tie::SLOTS)
+            + $f!($people.tie_willingness, tie::SLOTS)
+    }};
+}
+
 impl People {
     pub fn len(&self) -> usize {
         self.id.len()
@@ -243,35 +272,39 @@ impl People {
     /// allocated (`capacity`: with the room kept for entrants). `examples/bare_sweep.rs` reports
     /// them per person (issue 11's target: at most 64 bytes a person beside the network).
     pub fn column_bytes(&self, allocated: bool) -> (usize, usize) {
-        fn b<T>(v: &[T], capacity: usize, allocated: bool) -> usize {
-            std::mem::size_of::<T>() * if allocated { capacity } else { v.len() }
+        fn bytes<T>(v: &Vec<T>, allocated: bool) -> usize {
+            std::mem::size_of::<T>() * if allocated { v.capacity() } else { v.len() }
         }
-        macro_rules! b {
-            ($v:expr) => {
-                b(&$v, $v.capacity(), allocated)
+        macro_rules! person {
+            ($v:expr, $per:expr) => {
+                if $per == 1 { bytes(&$v, allocated) } else { 0 }
             };
         }
-        let person = b!(self.id)
-            + b!(self.birth_month)
-            + b!(self.traits)
-            + b!(self.activity)
-            + b!(self.latent_type)
-            + b!(self.housing)
-            + b!(self.state_detail)
-            + b!(self.state_since)
-            + b!(self.spell_start)
-            + b!(self.last_exit)
-            + b!(self.rehoused_with)
-            + b!(self.months_homeless)
-            + b!(self.episodes)
-            + b!(self.host_slot)
-            + b!(self.programmes)
-            + b!(self.cooldown_until)
-            + b!(self.tenancy)
-            + b!(self.support)
-            + b!(self.support_since);
-        let ties = b!(self.tie_target) + b!(self.tie_kind) + b!(self.tie_willingness);
-        (person, ties)
+        macro_rules! tie {
+            ($v:expr, $per:expr) => {
+                if $per == 1 { 0 } else { bytes(&$v, allocated) }
+            };
+        }
+        (each_column!(self, person), each_column!(self, tie))
+    }
+
+    /// Makes room for `rows` more people. Columns grow by an eighth of their rows at least,
+    /// not by doubling: the population is nearly stationary (entrants replace those who age
+    /// out, and departed rows are dropped once they are an eighth, see
+    /// `model::demography::drop_departed`), so doubling would leave most of the room unused
+    /// and every person's columns twice their size.
+    pub fn reserve(&mut self, rows: usize) {
+        if self.len() + rows <= self.id.capacity() {
+            return;
+        }
+        let rows = rows.max(self.len() / 8 + 16);
+        macro_rules! reserve {
+            ($v:expr, $per:expr) => {{
+                $v.reserve_exact(rows * $per);
+                0
+            }};
+        }
+        let _: usize = each_column!(self, reserve);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -424,29 +457,13 @@ impl People {
 
     /// Drops rows `..n` (the aged-out prefix), keeping every column aligned.
     pub fn drop_prefix(&mut self, n: usize) {
-        self.id.drain(..n);
-        self.birth_month.drain(..n);
-        self.traits.drain(..n);
-        self.activity.drain(..n);
-        self.latent_type.drain(..n);
-        self.housing.drain(..n);
-        self.state_detail.drain(..n);
-        self.state_since.drain(..n);
-        self.spell_start.drain(..n);
-        self.last_exit.drain(..n);
-        self.rehoused_with.drain(..n);
-        self.months_homeless.drain(..n);
-        self.episodes.drain(..n);
-        self.host_slot.drain(..n);
-        self.programmes.drain(..n);
-        let slots = n * tie::SLOTS;
-        self.tie_target.drain(..slots);
-        self.tie_kind.drain(..slots);
-        self.tie_willingness.drain(..slots);
-        self.cooldown_until.drain(..n);
-        self.tenancy.drain(..n);
-        self.support.drain(..n);
-        self.support_since.drain(..n);
+        macro_rules! drop {
+            ($v:expr, $per:expr) => {{
+                $v.drain(..n * $per);
+                0
+            }};
+        }
+        let _: usize = each_column!(self, drop);
     }
 }
 
@@ -460,6 +477,8 @@ pub fn initial_people(
     p: &PopulationParams,
 ) -> People {
     let mut people = People::default();
+    // With the room the first months' entrants take (as `MunicipalityState::new` keeps).
+    people.reserve(count as usize + count as usize / 8);
     let span = (AGE_EXIT_MONTHS - AGE_ENTRY_MONTHS) as u64; // 144 months of ages
     for k in 0..count {
         // Age in months from 359 down to 216, spread evenly: row order is birth order.

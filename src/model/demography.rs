@@ -24,6 +24,7 @@ pub fn enter_18_year_olds(
         .expect("positive mean")
         .sample(&mut rng) as u32;
     let birth = month.offset(-AGE_ENTRY_MONTHS);
+    m.people.reserve(n as usize);
     for _ in 0..n {
         let id = person_id(m.index, m.next_serial);
         m.next_serial += 1;

@@ -513,9 +513,11 @@ pub struct MunicipalityState {
 
 impl MunicipalityState {
     /// A municipality at the start of a replicate, with its synthesised `people`.
-    pub fn new(setup: &Setup, index: usize, people: People) -> MunicipalityState {
+    pub fn new(setup: &Setup, index: usize, mut people: People) -> MunicipalityState {
         let count = setup.initial_people[index];
         debug_assert_eq!(people.len(), count as usize);
+        // Room for the first entrants (a cloned start has none).
+        people.reserve(people.len() / 8);
         let first = setup.params.first_month;
         let levers = setup.levers_at(index, first);
         MunicipalityState {
@@ -1718,6 +1720,7 @@ impl<'a> Model<'a> {
         }
         for (d, arrivals) in inbox.into_iter().enumerate() {
             let m = &mut self.municipalities[d];
+            m.people.reserve(arrivals.len());
             for person in &arrivals {
                 let id = crate::population::person_id(m.index, m.next_serial);
                 m.next_serial += 1;
