@@ -421,9 +421,20 @@ pub(crate) fn run_all(
     let mut todo = todo.to_vec();
     todo.sort_by_key(|r| r.replicate);
     let seed = plan.file.seed;
-    let mut starts: Vec<StartingPopulation> = Vec::new();
+    let inputs: Vec<SynthesisInputs> = todo
+        .iter()
+        .map(|spec| plan.setup_of(spec).synthesis_inputs())
+        .collect();
+    // Whether any run after the k-th starts from the same population (the same replicate comes
+    // next in this order, so the scan stops at the first other replicate).
+    let used_later = |k: usize| {
+        (k + 1..todo.len())
+            .take_while(|&j| todo[j].replicate == todo[k].replicate)
+            .any(|j| inputs[j] == inputs[k])
+    };
+    let mut kept: Vec<StartingPopulation> = Vec::new();
     pool.install(|| -> Result<(), OutputError> {
-        for wave in todo.chunks(threads) {
+        for (w, wave) in todo.chunks(threads).enumerate() {
             if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
                 return Err(OutputError::new(
                     "interrupted",
@@ -433,38 +444,65 @@ pub(crate) fn run_all(
                     ),
                 ));
             }
-            // Keep the populations this wave uses; synthesise the ones it lacks.
-            let inputs: Vec<SynthesisInputs> = wave
-                .iter()
-                .map(|spec| plan.setup_of(spec).synthesis_inputs())
-                .collect();
-            starts.retain(|s| {
-                wave.iter()
-                    .zip(&inputs)
-                    .any(|(spec, i)| s.fits(seed, spec.replicate, i))
-            });
-            for (spec, i) in wave.iter().zip(&inputs) {
-                if !starts.iter().any(|s| s.fits(seed, spec.replicate, i)) {
+            let first = w * threads;
+            // The population each run of the wave starts from: synthesised if no run before
+            // kept it.
+            let mut slots: Vec<Option<StartingPopulation>> = kept.drain(..).map(Some).collect();
+            let mut slot_of = Vec::with_capacity(wave.len());
+            for (k, spec) in wave.iter().enumerate() {
+                let fits = |s: &Option<StartingPopulation>| {
+                    s.as_ref()
+                        .is_some_and(|s| s.fits(seed, spec.replicate, &inputs[first + k]))
+                };
+                let slot = slots.iter().position(fits).unwrap_or_else(|| {
                     let setup = plan.setup_of(spec);
-                    starts.push(StartingPopulation::synthesise(setup, seed, spec.replicate));
+                    slots.push(Some(StartingPopulation::synthesise(
+                        setup,
+                        seed,
+                        spec.replicate,
+                    )));
+                    slots.len() - 1
+                });
+                slot_of.push(slot);
+            }
+            // A run that is the last to use its population, alone in its wave, takes it; the
+            // others take a copy (made on their own thread).
+            let mut taken: Vec<Option<StartingPopulation>> =
+                (0..wave.len()).map(|_| None).collect();
+            for (k, &slot) in slot_of.iter().enumerate() {
+                let alone = slot_of.iter().filter(|&&s| s == slot).count() == 1;
+                if alone && !used_later(first + k) {
+                    taken[k] = slots[slot].take();
                 }
             }
-            let starts = &starts;
+            let shared = &slots;
             wave.par_iter()
-                .zip(&inputs)
-                .map(|(spec, inputs)| {
+                .zip(taken)
+                .zip(&slot_of)
+                .map(|((spec, taken), &slot)| {
                     let setup = plan.setup_of(spec);
-                    let start = starts
-                        .iter()
-                        .find(|s| s.fits(seed, spec.replicate, inputs))
-                        .expect("synthesised above")
-                        .clone();
+                    let start = taken.unwrap_or_else(|| {
+                        shared[slot]
+                            .clone()
+                            .expect("kept for the runs that share it")
+                    });
                     let r = run_replicate_from(setup, start, &|| {});
                     write_run(runs_dir, plan, spec, &r)?;
                     bar.inc(1);
                     Ok(())
                 })
                 .collect::<Result<Vec<()>, OutputError>>()?;
+            // Keep what a later run still starts from.
+            let next = first + wave.len();
+            kept = slots
+                .into_iter()
+                .flatten()
+                .filter(|s| {
+                    (next..todo.len())
+                        .take_while(|&j| todo[j].replicate == s.replicate)
+                        .any(|j| s.fits(seed, todo[j].replicate, &inputs[j]))
+                })
+                .collect();
         }
         Ok(())
     })?;
