@@ -90,3 +90,96 @@ fn output_writing(bencher: Bencher) {
         w.finish(|_| Ok(())).unwrap()
     });
 }
+
+/// The homeless rows of every municipality of `model`, and their ids (the street peers).
+fn homeless(model: &Model) -> Vec<(Vec<u32>, Vec<u32>)> {
+    model
+        .municipalities
+        .iter()
+        .map(|m| {
+            let rows: Vec<u32> = (m.first_live..m.people.len())
+                .filter(|&i| m.people.housing[i].is_homeless())
+                .map(|i| i as u32)
+                .collect();
+            let ids = rows.iter().map(|&r| m.people.id[r as usize]).collect();
+            (rows, ids)
+        })
+        .collect()
+}
+
+/// Municipal allocation alone, in all 98 municipalities after the burn-in (1 thread): the
+/// month's vacancy draws, the need-ranked list of the homeless and the offers with eligibility,
+/// rent and acceptance. Decisions only: nobody moves in, so every sample sees the same month.
+/// Items: homeless young people on the lists.
+#[divan::bench(sample_count = 30, sample_size = 1)]
+fn allocation(bencher: Bencher) {
+    use hjemsim::model::allocation;
+    let setup = setup("scenarios/baseline.toml", &[]);
+    let (_pool, model) = common::after_burn_in(&setup, 1);
+    let rows = homeless(&model);
+    let listed: usize = rows.iter().map(|(r, _)| r.len()).sum();
+    let (key, month) = (model.key, model.month);
+    let draws = key.month(month.0);
+    bencher.counter(ItemsCount::new(listed)).bench_local(|| {
+        let mut offers = 0;
+        let mut queue = Vec::new();
+        for (m, (rows, _)) in model.municipalities.iter().zip(&rows) {
+            let params = &setup.levers_at(m.index as usize, month).params;
+            let slots =
+                allocation::draw_slots(key, m.index, month.0, params, &m.stock, &m.occupied);
+            allocation::build_queue(&m.people, rows, month.0, params, &mut queue);
+            let (made, _) = allocation::make_offers(
+                &queue,
+                &slots,
+                |row, s| allocation::fits(&m.people, row, s, params),
+                |row, s| allocation::accepts(&m.people, row, s, params, draws),
+            );
+            offers += made.len();
+        }
+        offers
+    });
+}
+
+/// The network update alone (1 thread): every homeless young person's ties decay and new ones
+/// form (street peers or housed), in all 98 municipalities after the burn-in, on a copy of the
+/// people made outside the timing. Items: homeless young people.
+#[divan::bench(sample_count = 30, sample_size = 1)]
+fn network_update(bencher: Bencher) {
+    use hjemsim::model::network;
+    let setup = setup("scenarios/baseline.toml", &[]);
+    let (_pool, model) = common::after_burn_in(&setup, 1);
+    let rows = homeless(&model);
+    let homeless_people: usize = rows.iter().map(|(r, _)| r.len()).sum();
+    let month = model.month;
+    let draws = model.key.month(month.0);
+    bencher
+        .counter(ItemsCount::new(homeless_people))
+        .with_inputs(|| {
+            model
+                .municipalities
+                .iter()
+                .map(|m| m.people.clone())
+                .collect::<Vec<_>>()
+        })
+        .bench_local_values(|mut people| {
+            for ((m, p), (rows, ids)) in model.municipalities.iter().zip(&mut people).zip(&rows) {
+                let drift = setup
+                    .levers_at(m.index as usize, month)
+                    .params
+                    .network
+                    .drift;
+                for &row in rows {
+                    network::homeless_drift(
+                        p,
+                        row as usize,
+                        draws,
+                        drift,
+                        m.index,
+                        (m.base_serial, m.next_serial),
+                        ids,
+                    );
+                }
+            }
+            people
+        });
+}
