@@ -563,7 +563,7 @@ fn posterior_draws_pair_scenarios_by_replicate_and_widen_intervals() {
     let file = posterior_batch(tmp.path());
     let plan = hjemsim::experiment::batch::plan(&file).unwrap();
     let value = |spec: &hjemsim::experiment::batch::RunSpec| {
-        plan.setup_of(spec).scenario.entry.baseline_monthly
+        plan.setup_of(spec).unwrap().scenario.entry.baseline_monthly
     };
     let mut seen = std::collections::BTreeSet::new();
     for r in 0..8 {

@@ -6,6 +6,7 @@
 //! id is a digest of its resolved scenario, its data and its replicate, so adding a scenario to a
 //! batch changes neither the other runs' ids nor their results.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::files::invalid;
 use crate::error::Error;
-use crate::model::Setup;
+use crate::model::{Setup, SynthesisInputs};
 use crate::prepare::prepare;
 
 /// A batch file.
@@ -102,8 +103,8 @@ pub struct RunSpec {
     pub replicate: u32,
     /// Stable id (hex digest of resolved scenario, data and replicate).
     pub id: String,
-    /// With a posterior: the run's own setup in [`Plan::draw_setups`] (the variant with the
-    /// replicate's parameter draw).
+    /// With a posterior: the run's own setup, [`Plan::draws`] (the variant with the replicate's
+    /// parameter draw).
     pub draw_setup: Option<usize>,
 }
 
@@ -117,18 +118,41 @@ pub struct Plan {
     /// [`scenario_digest`] of each setup, computed once.
     pub digests: Vec<String>,
     pub runs: Vec<RunSpec>,
-    /// With a posterior: the setups of (variant, parameter draw) pairs that runs use.
-    pub draw_setups: Vec<Setup>,
+    /// With a posterior: the (variant, parameter draw) pairs that runs use. Their setups are
+    /// prepared when a run needs one and dropped after it: each holds the levers of every
+    /// stretch of months (about 1.4 MB for the main job), so holding them all would make a
+    /// batch's memory grow with its draws.
+    pub draws: Vec<DrawSetup>,
     /// Each variant's overlay chain, base first (where the report finds the notes beside values).
     pub sources: Vec<Vec<PathBuf>>,
 }
 
+/// A scenario with one posterior draw of its parameters: the `--set`s that make it, and what
+/// its population synthesis reads (known when the plan is made, so runs can share one).
+pub struct DrawSetup {
+    pub variant: usize,
+    pub sets: Vec<String>,
+    pub synthesis: SynthesisInputs,
+}
+
 impl Plan {
-    /// The setup a run simulates.
-    pub fn setup_of(&self, spec: &RunSpec) -> &Setup {
+    /// The setup a run simulates: the variant's, or its draw's, prepared now (it was prepared and
+    /// validated once when the plan was made; this fails only if its files changed since).
+    pub fn setup_of(&self, spec: &RunSpec) -> Result<Cow<'_, Setup>, Error> {
+        Ok(match spec.draw_setup {
+            Some(i) => {
+                let d = &self.draws[i];
+                Cow::Owned(prepare(&self.variants[d.variant].path, &d.sets)?.1)
+            }
+            None => Cow::Borrowed(&self.setups[spec.variant]),
+        })
+    }
+
+    /// What population synthesis reads from a run's setup, without preparing it.
+    pub fn synthesis_inputs_of(&self, spec: &RunSpec) -> SynthesisInputs {
         match spec.draw_setup {
-            Some(i) => &self.draw_setups[i],
-            None => &self.setups[spec.variant],
+            Some(i) => self.draws[i].synthesis.clone(),
+            None => self.setups[spec.variant].synthesis_inputs(),
         }
     }
 }
@@ -533,7 +557,8 @@ pub fn plan_variants(
         first_with.insert(&digests[i], i);
     }
     // With a posterior, each run takes its replicate's draw: its own setup and id.
-    let mut draw_setups = Vec::new();
+    let mut draws: Vec<DrawSetup> = Vec::new();
+    let mut draw_digests: Vec<String> = Vec::new();
     if let Some(rel) = &file.posterior {
         let dir = path.parent().unwrap_or(Path::new("."));
         let posterior = read_posterior(&dir.join(rel))?;
@@ -558,13 +583,18 @@ pub fn plan_variants(
                         });
                     }
                     let (_, setup) = prepare(&v.path, &sets)?;
-                    draw_setups.push(setup);
-                    made.insert((run.variant, draw), draw_setups.len() - 1);
-                    draw_setups.len() - 1
+                    draw_digests.push(scenario_digest(&setup));
+                    draws.push(DrawSetup {
+                        variant: run.variant,
+                        sets,
+                        synthesis: setup.synthesis_inputs(),
+                    });
+                    made.insert((run.variant, draw), draws.len() - 1);
+                    draws.len() - 1
                 }
             };
             let mut h = blake3::Hasher::new();
-            h.update(scenario_digest(&draw_setups[index]).as_bytes());
+            h.update(draw_digests[index].as_bytes());
             h.update(&run.replicate.to_le_bytes());
             run.id = h.finalize().to_hex()[..16].to_string();
             run.draw_setup = Some(index);
@@ -577,7 +607,7 @@ pub fn plan_variants(
         setups,
         digests,
         runs,
-        draw_setups,
+        draws,
         sources,
     })
 }

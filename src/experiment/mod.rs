@@ -123,9 +123,9 @@ fn write_run(
     runs_dir: &Path,
     plan: &Plan,
     spec: &RunSpec,
+    setup: &crate::model::Setup,
     r: &ReplicateResult,
 ) -> Result<(), OutputError> {
-    let setup = plan.setup_of(spec);
     let scale = setup.run.scale;
     let staging = crate::output::Staging::new(&runs_dir.join(&spec.id))?;
     let summary = replicate_summary(&r.months, scale);
@@ -416,14 +416,14 @@ pub(crate) fn run_all(
     runs_dir: &Path,
     todo: &[&RunSpec],
     bar: &indicatif::ProgressBar,
-) -> Result<(), OutputError> {
+) -> Result<(), Error> {
     let threads = pool.current_num_threads().max(1);
     let mut todo = todo.to_vec();
     todo.sort_by_key(|r| r.replicate);
     let seed = plan.file.seed;
     let inputs: Vec<SynthesisInputs> = todo
         .iter()
-        .map(|spec| plan.setup_of(spec).synthesis_inputs())
+        .map(|spec| plan.synthesis_inputs_of(spec))
         .collect();
     // Whether any run after the k-th starts from the same population (the same replicate comes
     // next in this order, so the scan stops at the first other replicate).
@@ -433,16 +433,16 @@ pub(crate) fn run_all(
             .any(|j| inputs[j] == inputs[k])
     };
     let mut kept: Vec<StartingPopulation> = Vec::new();
-    pool.install(|| -> Result<(), OutputError> {
+    pool.install(|| -> Result<(), Error> {
         for (w, wave) in todo.chunks(threads).enumerate() {
             if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
-                return Err(OutputError::new(
+                return Err(Error::Output(OutputError::new(
                     "interrupted",
                     std::io::Error::new(
                         std::io::ErrorKind::Interrupted,
                         "stopped on Ctrl-C; the finished runs are kept: rerun with --resume",
                     ),
-                ));
+                )));
             }
             let first = w * threads;
             // The population each run of the wave starts from: synthesised if no run before
@@ -455,9 +455,8 @@ pub(crate) fn run_all(
                         .is_some_and(|s| s.fits(seed, spec.replicate, &inputs[first + k]))
                 };
                 let slot = slots.iter().position(fits).unwrap_or_else(|| {
-                    let setup = plan.setup_of(spec);
-                    slots.push(Some(StartingPopulation::synthesise(
-                        setup,
+                    slots.push(Some(StartingPopulation::from_inputs(
+                        inputs[first + k].clone(),
                         seed,
                         spec.replicate,
                     )));
@@ -480,18 +479,18 @@ pub(crate) fn run_all(
                 .zip(taken)
                 .zip(&slot_of)
                 .map(|((spec, taken), &slot)| {
-                    let setup = plan.setup_of(spec);
+                    let setup = plan.setup_of(spec)?;
                     let start = taken.unwrap_or_else(|| {
                         shared[slot]
                             .clone()
                             .expect("kept for the runs that share it")
                     });
-                    let r = run_replicate_from(setup, start, &|| {});
-                    write_run(runs_dir, plan, spec, &r)?;
+                    let r = run_replicate_from(&setup, start, &|| {});
+                    write_run(runs_dir, plan, spec, &setup, &r)?;
                     bar.inc(1);
                     Ok(())
                 })
-                .collect::<Result<Vec<()>, OutputError>>()?;
+                .collect::<Result<Vec<()>, Error>>()?;
             // Keep what a later run still starts from.
             let next = first + wave.len();
             kept = slots

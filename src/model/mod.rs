@@ -1606,9 +1606,13 @@ impl StartingPopulation {
     /// Synthesises every municipality's people (in parallel; each is keyed by its own index, so
     /// the result does not depend on threads).
     pub fn synthesise(setup: &Setup, seed: u64, replicate: u32) -> StartingPopulation {
+        StartingPopulation::from_inputs(setup.synthesis_inputs(), seed, replicate)
+    }
+
+    /// The same, from the inputs alone (a runner need not hold the setup they came from).
+    pub fn from_inputs(inputs: SynthesisInputs, seed: u64, replicate: u32) -> StartingPopulation {
         let key = ReplicateKey::new(seed, replicate);
-        let inputs = setup.synthesis_inputs();
-        let people = (0..setup.municipalities.len())
+        let people = (0..inputs.counts.len())
             .into_par_iter()
             .map(|i| {
                 initial_people(
