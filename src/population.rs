@@ -238,28 +238,28 @@ pub struct People {
 /// sizing, reserving and dropping rows go through, so no column can be forgotten by one of them.
 macro_rules! each_column {
     ($people:expr, $f:ident) => {{
-        $f!($people.id, 1)
-            + $f!($people.birth_month, 1)
-            + $f!($people.traits, 1)
-            + $f!($people.activity, 1)
-            + $f!($people.latent_type, 1)
-            + $f!($people.housing, 1)
-            + $f!($people.state_detail, 1)
-            + $f!($people.state_since, 1)
-            + $f!($people.spell_start, 1)
-            + $f!($people.last_exit, 1)
-            + $f!($people.rehoused_with, 1)
-            + $f!($people.months_homeless, 1)
-            + $f!($people.episodes, 1)
-            + $f!($people.host_slot, 1)
-            + $f!($people.programmes, 1)
-            + $f!($people.cooldown_until, 1)
-            + $f!($people.tenancy, 1)
-            + $f!($people.support, 1)
-            + $f!($people.support_since, 1)
-            + $f!($people.tie_target, tie::SLOTS)
-            + $f!($people.tie_kind, tie::SLOTS)
-            + $f!($people.tie_willingness, tie::SLOTS)
+        $f!($people.id, 1);
+        $f!($people.birth_month, 1);
+        $f!($people.traits, 1);
+        $f!($people.activity, 1);
+        $f!($people.latent_type, 1);
+        $f!($people.housing, 1);
+        $f!($people.state_detail, 1);
+        $f!($people.state_since, 1);
+        $f!($people.spell_start, 1);
+        $f!($people.last_exit, 1);
+        $f!($people.rehoused_with, 1);
+        $f!($people.months_homeless, 1);
+        $f!($people.episodes, 1);
+        $f!($people.host_slot, 1);
+        $f!($people.programmes, 1);
+        $f!($people.cooldown_until, 1);
+        $f!($people.tenancy, 1);
+        $f!($people.support, 1);
+        $f!($people.support_since, 1);
+        $f!($people.tie_target, tie::SLOTS);
+        $f!($people.tie_kind, tie::SLOTS);
+        $f!($people.tie_willingness, tie::SLOTS);
     }};
 }
 
@@ -272,20 +272,23 @@ impl People {
     /// allocated (`capacity`: with the room kept for entrants). `examples/bare_sweep.rs` reports
     /// them per person (issue 11's target: at most 64 bytes a person beside the network).
     pub fn column_bytes(&self, allocated: bool) -> (usize, usize) {
-        fn bytes<T>(v: &Vec<T>, allocated: bool) -> usize {
-            std::mem::size_of::<T>() * if allocated { v.capacity() } else { v.len() }
+        fn element<T>(_: &[T]) -> usize {
+            std::mem::size_of::<T>()
         }
-        macro_rules! person {
-            ($v:expr, $per:expr) => {
-                if $per == 1 { bytes(&$v, allocated) } else { 0 }
-            };
+        let (mut person, mut ties) = (0, 0);
+        macro_rules! add {
+            ($v:expr, $per:expr) => {{
+                let rows = if allocated { $v.capacity() } else { $v.len() };
+                let bytes = rows * element(&$v);
+                if $per == 1 {
+                    person += bytes
+                } else {
+                    ties += bytes
+                }
+            }};
         }
-        macro_rules! tie {
-            ($v:expr, $per:expr) => {
-                if $per == 1 { 0 } else { bytes(&$v, allocated) }
-            };
-        }
-        (each_column!(self, person), each_column!(self, tie))
+        each_column!(self, add);
+        (person, ties)
     }
 
     /// Makes room for `rows` more people. Columns grow by an eighth of their rows at least,
@@ -299,12 +302,11 @@ impl People {
         }
         let rows = rows.max(self.len() / 8 + 16);
         macro_rules! reserve {
-            ($v:expr, $per:expr) => {{
-                $v.reserve_exact(rows * $per);
-                0
-            }};
+            ($v:expr, $per:expr) => {
+                $v.reserve_exact(rows * $per)
+            };
         }
-        let _: usize = each_column!(self, reserve);
+        each_column!(self, reserve);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -458,12 +460,11 @@ impl People {
     /// Drops rows `..n` (the aged-out prefix), keeping every column aligned.
     pub fn drop_prefix(&mut self, n: usize) {
         macro_rules! drop {
-            ($v:expr, $per:expr) => {{
-                $v.drain(..n * $per);
-                0
-            }};
+            ($v:expr, $per:expr) => {
+                $v.drain(..n * $per)
+            };
         }
-        let _: usize = each_column!(self, drop);
+        each_column!(self, drop);
     }
 }
 

@@ -425,12 +425,12 @@ pub(crate) fn run_all(
         .iter()
         .map(|spec| plan.synthesis_inputs_of(spec))
         .collect();
-    // Whether any run after the k-th starts from the same population (the same replicate comes
-    // next in this order, so the scan stops at the first other replicate).
-    let used_later = |k: usize| {
-        (k + 1..todo.len())
-            .take_while(|&j| todo[j].replicate == todo[k].replicate)
-            .any(|j| inputs[j] == inputs[k])
+    // Whether a run from the `from`-th on starts from this replicate's population with these
+    // inputs (runs of one replicate follow each other, so the scan stops at the next replicate).
+    let needed_from = |from: usize, replicate: u32, wanted: &SynthesisInputs| {
+        (from..todo.len())
+            .take_while(|&j| todo[j].replicate == replicate)
+            .any(|j| inputs[j] == *wanted)
     };
     let mut kept: Vec<StartingPopulation> = Vec::new();
     pool.install(|| -> Result<(), Error> {
@@ -470,7 +470,8 @@ pub(crate) fn run_all(
                 (0..wave.len()).map(|_| None).collect();
             for (k, &slot) in slot_of.iter().enumerate() {
                 let alone = slot_of.iter().filter(|&&s| s == slot).count() == 1;
-                if alone && !used_later(first + k) {
+                let run = first + k;
+                if alone && !needed_from(run + 1, todo[run].replicate, &inputs[run]) {
                     taken[k] = slots[slot].take();
                 }
             }
@@ -496,11 +497,7 @@ pub(crate) fn run_all(
             kept = slots
                 .into_iter()
                 .flatten()
-                .filter(|s| {
-                    (next..todo.len())
-                        .take_while(|&j| todo[j].replicate == s.replicate)
-                        .any(|j| s.fits(seed, todo[j].replicate, &inputs[j]))
-                })
+                .filter(|s| needed_from(next, s.replicate, &s.inputs))
                 .collect();
         }
         Ok(())

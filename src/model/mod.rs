@@ -1370,7 +1370,7 @@ fn life_events(people: &mut People, i: usize, month: i32, params: &Params, u: u3
             3
         }
     } else {
-        (people.last_exit[i] != NEVER && month - people.last_exit[i] < params.return_window) as u8
+        in_return_window(people.last_exit[i], month, params.return_window) as u8
     };
     (people.activity[i], people.traits[i]) = life_event(
         people.activity[i],
@@ -1380,6 +1380,13 @@ fn life_events(people: &mut People, i: usize, month: i32, params: &Params, u: u3
         params,
         u,
     );
+}
+
+/// Whether someone left homelessness less than `window` months before `month` (the life
+/// events' context 1 for the housed).
+#[inline(always)]
+fn in_return_window(last_exit: i32, month: i32, window: i32) -> bool {
+    last_exit != NEVER && month - last_exit < window
 }
 
 /// The activity and traits after this month's life event, in `context` (0 housed, 1 housed in
@@ -1511,7 +1518,7 @@ fn quiet_pass(
             eventful.push(i as u32);
             continue;
         }
-        let context = (last_exit[i] != NEVER && since_exit < window) as u8;
+        let context = in_return_window(last_exit[i], m, window) as u8;
         let (a, t) = life_event(a, t, p, context, params, u_life);
         activity_col[i] = a;
         traits_col[i] = t;

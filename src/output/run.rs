@@ -9,18 +9,16 @@ use crate::engine::ReplicateResult;
 use crate::metrics::{MonthCounts, replicate_summary};
 use crate::stats::summarize;
 
-type CsvOut = CsvFile;
-
 /// Writes one run's tables into a staging folder.
 pub struct RunWriter {
     staging: Staging,
     scenario: String,
     scale: f64,
     municipalities: Vec<String>,
-    monthly: CsvOut,
-    pit: CsvOut,
+    monthly: CsvFile,
+    pit: CsvFile,
     /// `costs.csv` and `municipalities.csv`; `rollout.csv` and `finance.csv` with a rollout.
-    tables: Vec<(&'static str, CsvOut)>,
+    tables: Vec<(&'static str, CsvFile)>,
     /// Summary metrics in first-seen order, with one value per replicate.
     metrics: Vec<(String, Vec<f64>)>,
     /// Each replicate's national series, for `series.csv`.
