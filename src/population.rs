@@ -16,6 +16,15 @@ use crate::rng::{ReplicateKey, person_rng};
 use crate::scenario::PopulationParams;
 
 /// Risk factors, one bit each in [`People::traits`].
+/// Values of the `wake` column beside a month (`model::skip` owns what a wake means).
+pub mod wake {
+    /// Awake: not housed, or housed and taken through the next month in full without having
+    /// slept (not in the counts of the sleeping).
+    pub const NOW: i32 = i32::MIN;
+    /// A departed row: never awake.
+    pub const GONE: i32 = i32::MAX;
+}
+
 pub mod traits {
     /// Ever placed in out-of-home care (anbragt).
     pub const CARE: u8 = 1;
@@ -232,6 +241,11 @@ pub struct People {
     pub support: Vec<u8>,
     /// Month support (or the wait for it, or the time after CTI) began.
     pub support_since: Vec<i32>,
+    /// When someone quiet wakes for their next month taken through in full (`model::skip`):
+    /// `month * 4 + tag`, or `skip::NOW`.
+    pub wake: Vec<i32>,
+    /// The bound levels their sleep was drawn under (housed table high byte, life events low).
+    pub skip_levels: Vec<u16>,
 }
 
 /// Every column of [`People`] with the number of its entries per person: the one list that
@@ -257,6 +271,8 @@ macro_rules! each_column {
         $f!($people.tenancy, 1);
         $f!($people.support, 1);
         $f!($people.support_since, 1);
+        $f!($people.wake, 1);
+        $f!($people.skip_levels, 1);
         $f!($people.tie_target, tie::SLOTS);
         $f!($people.tie_kind, tie::SLOTS);
         $f!($people.tie_willingness, tie::SLOTS);
@@ -389,6 +405,8 @@ impl People {
         self.tenancy.push(0);
         self.support.push(0);
         self.support_since.push(NEVER);
+        self.wake.push(wake::NOW);
+        self.skip_levels.push(0);
     }
 
     /// The row of a person id, given the serial number of row 0 (rows are in serial order).
@@ -455,6 +473,20 @@ impl People {
         self.tenancy.push(0);
         self.support.push(0);
         self.support_since.push(NEVER);
+        self.wake.push(wake::NOW);
+        self.skip_levels.push(0);
+    }
+
+    /// Takes person `i`, if asleep, through the month after `month` in full: whatever changed
+    /// their programmes, tenancy or support in `month` may have changed the tables or the
+    /// quietness their sleep was drawn under (`model::skip`). They wake as at a boundary, so
+    /// they leave the counts of the sleeping then.
+    #[inline]
+    pub fn wake(&mut self, i: usize, month: i32) {
+        let w = self.wake[i];
+        if w >> 2 > month && w != wake::GONE {
+            self.wake[i] = (month + 1) * 4;
+        }
     }
 
     /// Drops rows `..n` (the aged-out prefix), keeping every column aligned.

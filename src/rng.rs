@@ -64,6 +64,9 @@ pub enum Decision {
     /// Whether a young person moves to another municipality this month (19), and where (20).
     Move = 19,
     MoveDestination = 20,
+    /// When someone quiet next wakes, and for which event (`model::skip`): drawn in the month
+    /// they fall asleep.
+    QuietSkip = 21,
     /// Whether a housing offer is accepted (one code per segment: `OfferAcceptance + segment`).
     OfferAcceptance = 64,
     /// Number of 18-year-olds who enter a municipality this month.

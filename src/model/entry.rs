@@ -53,12 +53,25 @@ pub fn housed_table(
     month: i32,
     params: &Params,
 ) -> &[u32; housed_event::COUNT] {
-    &params.housed[Params::housed_index(
+    &params.housed[housed_table_index(t, activity, last_exit, age, month, params.return_window)]
+}
+
+/// The index of that table in [`Params::housed`].
+#[inline(always)]
+pub fn housed_table_index(
+    t: u8,
+    activity: u8,
+    last_exit: i32,
+    age: i32,
+    month: i32,
+    return_window: i32,
+) -> usize {
+    Params::housed_index(
         t,
         activity,
-        return_band(last_exit, month, params.return_window),
+        return_band(last_exit, month, return_window),
         care_window(t, age),
-    )]
+    )
 }
 
 /// The month of someone housed.

@@ -25,6 +25,7 @@ pub mod movement;
 pub mod network;
 pub mod params;
 pub mod rollout;
+pub mod skip;
 pub mod sleeping;
 pub mod support;
 
@@ -36,7 +37,8 @@ use crate::calendar::Month;
 use crate::data::{Municipality, apportion};
 use crate::metrics::MonthCounts;
 use crate::population::{
-    AGE_EXIT_MONTHS, Activity, HousingState, NEVER, People, initial_people, traits,
+    AGE_ENTRY_MONTHS, AGE_EXIT_MONTHS, Activity, HousingState, NEVER, People, initial_people,
+    traits,
 };
 use crate::rng::ReplicateKey;
 use crate::scenario::{Apportionment, Scenario};
@@ -123,6 +125,8 @@ pub struct Setup {
     pub purchases: Vec<Purchase>,
     /// Concept rollouts (empty without `[[rollout]]`).
     pub rollout: rollout::Plan,
+    /// The bounds that let quiet people sleep through months (over all `levers`).
+    pub skip: skip::Bounds,
 }
 
 /// What a run is: its seed, replicates and scale, resolved once from the scenario's `[run]`
@@ -136,6 +140,8 @@ pub struct RunSpec {
     pub replicates: u32,
     /// Agents per young person (1 = everyone).
     pub scale: f64,
+    /// Whether quiet months are skipped ([`skip`]).
+    pub skip_quiet_months: bool,
 }
 
 impl RunSpec {
@@ -145,6 +151,7 @@ impl RunSpec {
             seed: scenario.run.seed,
             replicates: scenario.run.replicates,
             scale: scenario.run.scale,
+            skip_quiet_months: scenario.run.skip_quiet_months,
         }
     }
 }
@@ -305,7 +312,23 @@ impl Setup {
 
         let purchases = levers[0].purchases.clone();
         let rollout = rollout::Plan::new(&scenario, &municipalities, run.scale);
+        // Whether programme places ever look for care leavers (who then never sleep before 23).
+        let care_pool = |k: usize| pool(k, crate::scenario::Reach::CareLeavers);
+        let care_places = levers
+            .iter()
+            .any(|l| l.places.iter().any(|p| (0..3).any(|k| p[care_pool(k)] > 0)))
+            || rollout.entries.iter().any(|e| {
+                e.components.iter().any(|c| {
+                    matches!(c.slot, rollout::Slot::Places(p) if (0..3).any(|k| p == care_pool(k)))
+                })
+            });
+        let skip = skip::Bounds::new(
+            levers.iter().map(|l| &*l.params),
+            run.skip_quiet_months,
+            care_places,
+        );
         Ok(Setup {
+            skip,
             run,
             rollout,
             params: base_params,
@@ -503,6 +526,12 @@ pub struct MunicipalityState {
     // Scratch space, reused every month.
     /// Rows the quiet pass leaves to the full step.
     eventful: Vec<u32>,
+    /// The draws of the eventful rows tagged `FORCED`, in row order.
+    forced: Vec<u64>,
+    /// Rows the quiet pass finds awake (or not housed).
+    awake: Vec<u32>,
+    /// The counts of everyone asleep ([`skip`]), kept as people fall asleep and wake.
+    asleep: PassCounts,
     homeless_rows: Vec<u32>,
     queue: Vec<allocation::Candidate>,
     needs: Vec<(u32, bool)>,
@@ -547,6 +576,9 @@ impl MunicipalityState {
             rollout_rows: Vec::new(),
             outbox: Vec::new(),
             eventful: Vec::new(),
+            forced: Vec::new(),
+            awake: Vec::new(),
+            asleep: PassCounts::default(),
             homeless_rows: Vec::new(),
             queue: Vec::new(),
             needs: Vec::new(),
@@ -619,6 +651,7 @@ impl MunicipalityState {
         self.release_unit(i);
         support::end(&mut self.people, i, &mut self.caseload, c);
         self.people.housing[i] = HousingState::Gone;
+        self.people.wake[i] = skip::GONE;
         self.live -= 1;
     }
 
@@ -704,19 +737,27 @@ impl MunicipalityState {
         at_risk_rows.clear();
         care_leaver_rows.clear();
         let mut eventful = std::mem::take(&mut self.eventful);
+        let mut forced = std::mem::take(&mut self.forced);
         eventful.clear();
+        forced.clear();
         let mut pass = quiet_pass(
             &mut self.people,
             self.first_live,
             m,
             params,
+            &setup.skip,
             draws,
             want_care,
             destinations.is_some(),
+            &mut self.asleep,
+            &mut self.awake,
             &mut eventful,
+            &mut forced,
         );
+        let mut forced_bits = forced.iter();
         for &row in &eventful {
-            let i = row as usize;
+            let i = (row & !FORCED) as usize;
+            let forced_bits = (row & FORCED != 0).then(|| *forced_bits.next().expect("in order"));
             let state = self.people.housing[i];
             if state == HousingState::Gone {
                 continue;
@@ -733,8 +774,11 @@ impl MunicipalityState {
                 c.moved_out += 1;
                 continue;
             }
-            // One hash: housing events take its high half, activity and health its low half.
-            let bits = draws.bits(self.people.id[i], crate::rng::Decision::HousingEvent as u32);
+            // One hash: housing events take its high half, activity and health its low half
+            // (unless the quiet pass drew them already).
+            let bits = forced_bits.unwrap_or_else(|| {
+                draws.bits(self.people.id[i], crate::rng::Decision::HousingEvent as u32)
+            });
             let (u_housing, u_life) = ((bits >> 32) as u32, bits as u32);
             // Someone in an allocated home during the return window, with support or after it,
             // follows the support mechanism; everyone else housed the prepared tables.
@@ -828,6 +872,7 @@ impl MunicipalityState {
         }
 
         self.eventful = eventful;
+        self.forced = forced;
         c.housed += pass.housed;
         [c.neet, c.in_education, c.in_job] = pass.by_activity;
         c.psychiatric = pass.psychiatric;
@@ -994,6 +1039,7 @@ impl MunicipalityState {
             }
         }
         self.people.programmes[i] = bits;
+        self.people.wake(i, month);
     }
 
     /// Whether person `i` moves away this month (keyed draws); if so they leave this table and
@@ -1193,6 +1239,7 @@ impl MunicipalityState {
     ) {
         self.end_spell(i, month);
         self.people.tenancy[i] = segment + 1;
+        self.people.wake(i, month);
         c.exits_allocation += 1;
         self.enrol(i, crate::scenario::Reach::Rehoused, month, params, c);
         let p = &mut self.people;
@@ -1213,6 +1260,7 @@ impl MunicipalityState {
         } else {
             p.support[i] = method | support::WAITING;
             p.support_since[i] = month;
+            p.wake(i, month);
             self.waiting.push_back(p.id[i]);
         }
     }
@@ -1243,6 +1291,7 @@ impl MunicipalityState {
                 && (self.participants[q].len() as u32) < self.places[q]
             {
                 p.programmes[i] |= bits[k];
+                p.wake(i, month);
                 self.participants[q].push((p.id[i], month + params.programme_months - 1));
                 c.programme_joins += 1;
             }
@@ -1302,6 +1351,7 @@ impl MunicipalityState {
                             && !(state.is_housed() || state == HousingState::OfferPending);
                         if last < month || state == HousingState::Gone || lost_home {
                             self.people.programmes[i] &= !bit;
+                            self.people.wake(i, month);
                             false
                         } else {
                             true
@@ -1333,6 +1383,7 @@ impl MunicipalityState {
             let method = p.support[i] & !support::WAITING;
             if month - p.support_since[i] > params.support.max_wait {
                 self.people.support[i] = support::NONE;
+                self.people.wake(i, month);
                 continue;
             }
             if self.caseload[method as usize - 1] < self.capacity[method as usize - 1] {
@@ -1412,7 +1463,7 @@ fn life_event(a: u8, t: u8, programmes: u8, context: u8, params: &Params, u: u32
 /// The counts every person of the people pass adds to, quiet or not. Kept apart from
 /// `MonthCounts` (which is lent out inside the full step): incrementing its fields would chain
 /// every person's month through one memory slot.
-#[derive(Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct PassCounts {
     housed: u64,
     by_activity: [u64; 3],
@@ -1430,35 +1481,63 @@ impl PassCounts {
         self.psychiatric += (t & traits::PSYCHIATRIC != 0) as u64;
         self.substance += (t & traits::SUBSTANCE != 0) as u64;
     }
+
+    /// Takes someone housed with this activity and traits out of the counts.
+    #[inline(always)]
+    fn remove(&mut self, activity: u8, t: u8) {
+        self.housed -= 1;
+        self.by_activity[activity as usize] -= 1;
+        self.psychiatric -= (t & traits::PSYCHIATRIC != 0) as u64;
+        self.substance -= (t & traits::SUBSTANCE != 0) as u64;
+    }
 }
+
+/// An eventful row whose housing draw the quiet pass already made on a thinned range
+/// ([`skip`]): the full step takes its 64 bits from the pass's `forced` list, in row order,
+/// instead of drawing them.
+const FORCED: u32 = 1 << 31;
+
+/// Whether the quiet pass checks, for everyone asleep, that their month is quiet and that the
+/// bounds their sleep was drawn under still cover them (a writer that forgot `People::wake`
+/// fails here): debug builds and the library's unit tests.
+const VERIFY_SLEEP: bool = cfg!(any(debug_assertions, test));
 
 /// The quiet pass: everyone housed (outside a support mechanism) whose month is uneventful
 /// (no housing event, no milestone or follow-up to count, not a care leaver a programme is
-/// looking for) is taken through the month here, over plain column slices: one hash, the
-/// housing table's last threshold, the life event and the counts. Everyone else present goes
-/// to `eventful`, in row order, for the full step.
+/// looking for) is taken through the month here, over plain column slices. Everyone else
+/// present goes to `eventful`, in row order, for the full step.
 ///
-/// With movement on, someone who could move (no allocated home, no support, young enough) is
-/// quiet only if their move draw says they stay; a move is left to the full step, which
-/// repeats the same keyed draw.
+/// Most of them are asleep ([`skip`]): their month has no event, so it costs a compare and the
+/// counts. Someone awake at a candidate month of their sleep has the thinned draws; someone
+/// awake at a boundary (or woken by another part of the step) has the month as the full step
+/// would take it: one hash, the housing table's last threshold, the life event. Either way they
+/// then fall asleep again until their next candidate or boundary.
 ///
-/// The result is the same as the full step's, byte for byte: a quiet month reads and writes
-/// only the person's own activity and traits (which nothing else in the people pass reads of
-/// another person) and adds to order-free sums, and the eventful keep their order.
+/// With movement on, someone who could move (no allocated home, no support, young enough)
+/// never sleeps, and is quiet only if their move draw says they stay; a move is left to the
+/// full step, which repeats the same keyed draw.
+///
+/// A quiet month reads and writes only the person's own columns (which nothing else in the
+/// people pass reads of another person) and adds to order-free sums, and the eventful keep
+/// their order.
 #[allow(clippy::too_many_arguments)]
-// Kept apart so a profile shows it apart (59 % of a national replicate); no slower.
+// Kept apart so a profile shows it apart; no slower.
 #[inline(never)]
 fn quiet_pass(
     people: &mut People,
     first: usize,
     m: i32,
     params: &Params,
+    bounds: &skip::Bounds,
     draws: crate::rng::PersonDraws,
     want_care: bool,
     movement: bool,
+    asleep: &mut PassCounts,
+    awake: &mut Vec<u32>,
     eventful: &mut Vec<u32>,
+    forced: &mut Vec<u64>,
 ) -> PassCounts {
-    use crate::population::PROGRAMME_CONCEPT;
+    use crate::population::{PROGRAMME_CONCEPT, PROGRAMME_IPS, PROGRAMME_TREATMENT};
     let n = people.len();
     let People {
         id,
@@ -1470,62 +1549,222 @@ fn quiet_pass(
         tenancy,
         programmes,
         support,
+        wake,
+        skip_levels,
         ..
     } = people;
     let (id, birth_month, housing) = (&id[..n], &birth_month[..n], &housing[..n]);
     let (last_exit, tenancy, programmes) = (&last_exit[..n], &tenancy[..n], &programmes[..n]);
     let support = &support[..n];
+    let (wake, skip_levels) = (&mut wake[..n], &mut skip_levels[..n]);
     let moves = &params.movement;
     let (traits_col, activity_col) = (&mut traits_col[..n], &mut activity_col[..n]);
     let window = params.return_window;
-    let mut q = PassCounts::default();
-    for i in first..n {
+    // The indices of the two tables someone's month is drawn from, for the months after `at`.
+    let indices = |t: u8, a: u8, p: u8, last_exit: i32, age: i32, at: i32| {
+        (
+            entry::housed_table_index(t, a, last_exit, age, at, window),
+            Params::life_index(
+                a,
+                t & traits::PSYCHIATRIC != 0,
+                t & traits::SUBSTANCE != 0,
+                in_return_window(last_exit, at, window) as u8,
+                p & PROGRAMME_IPS != 0,
+                p & PROGRAMME_TREATMENT != 0,
+            ),
+        )
+    };
+    let could_move = |i: usize, age: i32, max_age: i32| {
+        movement && tenancy[i] == 0 && support[i] == 0 && age <= max_age
+    };
+    let quiet = |i: usize, age: i32, t: u8| {
+        let since_exit = m - last_exit[i];
+        age < AGE_EXIT_MONTHS
+            && !(tenancy[i] != 0 && since_exit < window)
+            && programmes[i] & PROGRAMME_CONCEPT == 0
+            && since_exit != 12
+            && !(want_care && t & traits::CARE != 0 && age < 23 * 12)
+    };
+    // Who is awake this month (and everyone present who is not housed): a scan of one column.
+    awake_rows(&wake[first..], m, awake);
+    // Those who wake now leave the counts of the sleeping (as they were when they fell asleep:
+    // nothing of theirs changes in their sleep).
+    for &row in awake.iter() {
+        let i = row as usize + first;
+        if wake[i] != skip::NOW {
+            asleep.remove(activity_col[i], traits_col[i]);
+        }
+    }
+    if VERIFY_SLEEP {
+        let mut recount = PassCounts::default();
+        for i in first..n {
+            let (a, t) = (activity_col[i], traits_col[i]);
+            if housing[i] == HousingState::Gone {
+                assert_eq!(wake[i], skip::GONE, "a departed row is never awake");
+                continue;
+            }
+            if wake[i] >> 2 <= m {
+                continue;
+            }
+            let age = m - birth_month[i];
+            let (h, l) = indices(t, a, programmes[i], last_exit[i], age, m);
+            assert!(
+                housing[i] == HousingState::Housed
+                    && quiet(i, age, t)
+                    && !could_move(i, age, bounds.movement_max_age)
+                    && !(bounds.care_places && t & traits::CARE != 0 && age < 23 * 12)
+                    && bounds.covers(skip_levels[i], h, l),
+                "person {} asleep in month {m} but not housed and quiet, or outside the bounds \
+                 of their sleep (a writer of their columns forgot People::wake)",
+                id[i]
+            );
+            recount.person(a, t);
+            recount.housed += 1;
+        }
+        assert!(
+            recount == *asleep,
+            "the counts of the sleeping drifted in month {m}"
+        );
+    }
+    // The month's counts: everyone asleep, and below everyone awake.
+    let mut q = asleep.clone();
+    for &row in awake.iter() {
+        let i = row as usize + first;
         let state = housing[i];
         if state != HousingState::Housed {
             if state != HousingState::Gone {
                 eventful.push(i as u32);
+                wake[i] = skip::NOW;
             }
             continue;
         }
+        let w = wake[i];
         let age = m - birth_month[i];
-        let since_exit = m - last_exit[i];
-        let t = traits_col[i];
-        let p = programmes[i];
-        let quiet = age < AGE_EXIT_MONTHS
-            && !(tenancy[i] != 0 && since_exit < window)
-            && p & PROGRAMME_CONCEPT == 0
-            && since_exit != 12
-            && !(want_care && t & traits::CARE != 0 && age < 23 * 12);
-        if !quiet {
-            eventful.push(i as u32);
-            continue;
-        }
-        // As `MunicipalityState::moves_away` draws for the housed.
-        if movement
-            && tenancy[i] == 0
-            && support[i] == 0
-            && age <= moves.housed_max_age
-            && draws.chance(id[i], crate::rng::Decision::Move as u32, moves.housed)
-        {
-            eventful.push(i as u32);
-            continue;
-        }
-        let bits = draws.bits(id[i], crate::rng::Decision::HousingEvent as u32);
-        let (u_housing, u_life) = ((bits >> 32) as u32, bits as u32);
-        let a = activity_col[i];
-        let table = entry::housed_table(t, a, last_exit[i], age, m, params);
-        if u_housing < table[params::housed_event::COUNT - 1] {
-            eventful.push(i as u32);
-            continue;
-        }
+        let (a, t, p) = (activity_col[i], traits_col[i], programmes[i]);
         let context = in_return_window(last_exit[i], m, window) as u8;
-        let (a, t) = life_event(a, t, p, context, params, u_life);
+        let (a, t) = if w >> 2 == m && w & 3 != 0 {
+            // A candidate month of their sleep: the thinned draws.
+            let bits = draws.bits(id[i], crate::rng::Decision::HousingEvent as u32);
+            let (u_housing, u_life) = ((bits >> 32) as u32, bits as u32);
+            let levels = skip_levels[i];
+            if w & skip::HOUSING != 0 {
+                let u = bounds.thin(u_housing, (levels >> 8) as u8);
+                let table = entry::housed_table(t, a, last_exit[i], age, m, params);
+                if u < table[params::housed_event::COUNT - 1] {
+                    // The event's month goes to the full step with this draw; its life event
+                    // follows the event, drawn in full as in any month with a housing event.
+                    forced.push(((u as u64) << 32) | u_life as u64);
+                    eventful.push(i as u32 | FORCED);
+                    wake[i] = skip::NOW;
+                    continue;
+                }
+            }
+            if w & skip::LIFE != 0 {
+                life_event(a, t, p, context, params, bounds.thin(u_life, levels as u8))
+            } else {
+                (a, t)
+            }
+        } else {
+            // A boundary (or woken): the month in full, as the full step would take it.
+            if !quiet(i, age, t) {
+                eventful.push(i as u32);
+                wake[i] = skip::NOW;
+                continue;
+            }
+            // As `MunicipalityState::moves_away` draws for the housed.
+            if could_move(i, age, moves.housed_max_age)
+                && draws.chance(id[i], crate::rng::Decision::Move as u32, moves.housed)
+            {
+                eventful.push(i as u32);
+                wake[i] = skip::NOW;
+                continue;
+            }
+            let bits = draws.bits(id[i], crate::rng::Decision::HousingEvent as u32);
+            let (u_housing, u_life) = ((bits >> 32) as u32, bits as u32);
+            let table = entry::housed_table(t, a, last_exit[i], age, m, params);
+            if u_housing < table[params::housed_event::COUNT - 1] {
+                eventful.push(i as u32);
+                wake[i] = skip::NOW;
+                continue;
+            }
+            life_event(a, t, p, context, params, u_life)
+        };
         activity_col[i] = a;
         traits_col[i] = t;
+        // Asleep until the next candidate month or boundary.
+        wake[i] = if bounds.enabled {
+            let boundary = if could_move(i, age + 1, bounds.movement_max_age)
+                || (bounds.care_places && t & traits::CARE != 0 && age + 1 < 23 * 12)
+            {
+                m + 1
+            } else {
+                next_boundary(birth_month[i], last_exit[i], t, m, window)
+            };
+            let (h, l) = indices(t, a, p, last_exit[i], age + 1, m + 1);
+            let levels = bounds.levels(h, l);
+            skip_levels[i] = levels;
+            asleep.person(a, t);
+            asleep.housed += 1;
+            bounds.schedule(draws, id[i], m, boundary, levels)
+        } else {
+            skip::NOW
+        };
         q.person(a, t);
         q.housed += 1;
     }
     q
+}
+
+/// The rows (from 0) awake in month `m`, in order, into `awake`: everyone whose wake is due,
+/// which is everyone present who is not housed (their wake is `skip::NOW`) and no departed row
+/// (`skip::GONE`). Blocks of 16 rows make their flags without a branch (vector code); only a
+/// block with someone awake is looked at row by row.
+#[inline(never)]
+fn awake_rows(wake: &[i32], m: i32, awake: &mut Vec<u32>) {
+    const BLOCK: usize = 16;
+    awake.clear();
+    let mut push = |start: usize, mut flags: u32| {
+        while flags != 0 {
+            awake.push(start as u32 + flags.trailing_zeros());
+            flags &= flags - 1;
+        }
+    };
+    let mut blocks = wake.chunks_exact(BLOCK);
+    for (b, block) in (&mut blocks).enumerate() {
+        let block: &[i32; BLOCK] = block.try_into().expect("a whole block");
+        let mut flags = 0u32;
+        for (j, &w) in block.iter().enumerate() {
+            flags |= ((w >> 2 <= m) as u32) << j;
+        }
+        push(b * BLOCK, flags);
+    }
+    let start = wake.len() - blocks.remainder().len();
+    for (j, &w) in blocks.remainder().iter().enumerate() {
+        push(start + j, (w >> 2 <= m) as u32);
+    }
+}
+
+/// The first month after `month` at which the tables or the quietness of someone housed change
+/// by the calendar alone: the return bands and the 12-month follow-up after an exit, the end of
+/// the return window, the care windows, turning 30.
+fn next_boundary(birth_month: i32, last_exit: i32, t: u8, month: i32, window: i32) -> i32 {
+    let mut boundary = birth_month + AGE_EXIT_MONTHS;
+    let mut at = |x: i32| {
+        if x > month {
+            boundary = boundary.min(x);
+        }
+    };
+    if last_exit != NEVER {
+        for since in [6, 12, window] {
+            at(last_exit + since);
+        }
+    }
+    if t & traits::CARE != 0 {
+        for age in [AGE_ENTRY_MONTHS + 12, 23 * 12, 24 * 12] {
+            at(birth_month + age);
+        }
+    }
+    boundary
 }
 
 /// Outcomes of someone a rollout served: still housed 3, 6, 12 and 18 months after moving in,
@@ -1750,5 +1989,101 @@ impl<'a> Model<'a> {
     /// People present now.
     pub fn population(&self) -> u64 {
         self.municipalities.iter().map(|m| m.live).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    fn scenario(rel: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(rel)
+    }
+
+    /// One replicate of a scenario at 2 % scale over 2015-2018 (two years of burn-in), with
+    /// `VERIFY_SLEEP` on (this is a unit test): every month, every sleeper is checked to be
+    /// housed, quiet and inside their bounds, and the counts of the sleeping against a recount.
+    /// Returns the people who were asleep in some month (so a test sees sleep happen at all).
+    fn run_checked(path: &std::path::Path, extra: &[&str]) -> u64 {
+        let mut sets: Vec<String> = [
+            "run.scale=0.02",
+            "run.start=\"2015-01\"",
+            "run.end=\"2018-12\"",
+            "run.burn_in_months=24",
+        ]
+        .iter()
+        .chain(extra)
+        .map(|s| s.to_string())
+        .collect();
+        sets.push("run.replicates=1".into());
+        let (_, setup) = crate::prepare::prepare(path, &sets).expect("a valid scenario");
+        assert!(setup.skip.enabled);
+        let mut model =
+            super::Model::from_start(&setup, super::StartingPopulation::synthesise(&setup, 5, 0));
+        let mut slept = 0;
+        while model.month <= setup.params.end {
+            let counts = model.step();
+            let m = model.month.0 - 1;
+            slept += model
+                .municipalities
+                .iter()
+                .map(|s| s.people.wake.iter().filter(|&&w| w >> 2 > m + 1).count() as u64)
+                .sum::<u64>();
+            assert!(!counts.is_empty());
+        }
+        slept
+    }
+
+    #[test]
+    fn sleepers_stay_quiet_under_every_mechanism_that_writes_them() {
+        for (file, extra) in [
+            ("tracks/all-four.toml", &[][..]),
+            ("rollout/helt-hjem-national.toml", &[][..]),
+            ("baseline.toml", &["movement.enabled=true"][..]),
+        ] {
+            assert!(
+                run_checked(&scenario(file), extra) > 0,
+                "{file}: nobody slept"
+            );
+        }
+    }
+
+    #[test]
+    fn waking_a_sleeper_takes_them_through_the_next_month_in_full() {
+        use crate::population::wake::{GONE, NOW};
+        let mut p = crate::population::People {
+            wake: vec![100 * 4 + 1, 61 * 4 + 2, NOW, GONE, 50 * 4],
+            ..Default::default()
+        };
+        for i in 0..5 {
+            p.wake(i, 60);
+        }
+        // Asleep: due next month, exactly (they leave the counts of the sleeping then);
+        // awake, or departed: as they were.
+        assert_eq!(p.wake, vec![61 * 4, 61 * 4, NOW, GONE, 50 * 4]);
+    }
+
+    /// Programme places for care leavers: care leavers under 23 never sleep (such places may
+    /// look for them any month), everyone else does.
+    #[test]
+    fn care_leavers_stay_awake_where_places_look_for_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("care.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "extends = {:?}\nname = \"care-places\"\ndescription = \"test\"\n\
+                 [budget]\nannual_dkk = 50000000\n\
+                 [[budget.items]]\nlever = \"places\"\ntarget = \"community\"\n\
+                 reach = \"care_leavers\"\nshare = 1.0\n",
+                scenario("tracks/community.toml").display().to_string()
+            ),
+        )
+        .unwrap();
+        let (_, setup) = crate::prepare::prepare(&file, &[]).unwrap();
+        assert!(setup.skip.care_places);
+        assert!(run_checked(&file, &[]) > 0);
     }
 }

@@ -136,6 +136,16 @@ pub struct RunSettings {
     /// Counts are reported scaled back to the national level.
     #[schemars(range(max = 1.0), extend("exclusiveMinimum" = 0.0))]
     pub scale: f64,
+    /// Whether someone housed outside every mechanism sleeps through the months in which
+    /// nothing happens to them: the waiting time to their next possible event is drawn once
+    /// (thinning; docs/PERFORMANCE.md). `false` draws every month of everyone: slower, the
+    /// same model in distribution, other bytes (the random scheme before this key existed).
+    #[serde(default = "skip_quiet_months_default")]
+    pub skip_quiet_months: bool,
+}
+
+fn skip_quiet_months_default() -> bool {
+    true
 }
 
 /// Input data files, relative to the scenario file that names them.

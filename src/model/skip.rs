@@ -1,0 +1,316 @@
+//! Skipping quiet months: someone housed outside every mechanism sleeps through the months in
+//! which nothing can happen to them, at no draw and no table look-up.
+//!
+//! A quiet month has two independent chances of an event: the housing event (the housed table:
+//! death, entry into homelessness, at risk, an institution) and the life event (activity,
+//! psychiatric and substance-use flips). Each is *thinned* (Lewis and Shedler 1979, the
+//! discrete-time form): a candidate month comes with probability `q`, a bound on the event's
+//! probability `p` in every month, and at a candidate the event happens with probability
+//! `p / q`. Months without a candidate have no event, so the waiting time to the next candidate
+//! (geometric, drawn once) is skipped. The law of the model is unchanged: every month still has
+//! an event with probability `p` and the same competing events given one.
+//!
+//! **The bound** of a table index is the largest probability of that index over every stretch
+//! of dated changes and every municipality of the scenario ([`Bounds::new`]), so the calibrated
+//! risk pressure, which moves the housed table every month from 2007 to 2019, costs no redraw.
+//! It is rounded up to a quarter power of two: a policy that moves a probability by less than a
+//! step leaves the candidates of a person unchanged, so two scenarios keep drawing the same
+//! candidate months and the same keyed numbers at them (common random numbers).
+//!
+//! **The boundaries**: the indices and whether a month is quiet at all change at known months
+//! (the return band and the 12-month follow-up after an exit, the care windows, turning 30) or
+//! through another part of the step (programmes, tenancy, support). A known month is a
+//! *boundary*: the person wakes there and is taken through the month exactly, as before this
+//! module existed. The other writers wake the person with [`NOW`] (`People::wake`).
+//!
+//! A wake is stored as `month * 4 + tag`: `tag` says whether the month is a boundary (0) or a
+//! candidate of the housing event (1), of the life event (2) or of both (3).
+
+use crate::rng::{Decision, PersonDraws};
+
+use super::params::{Params, housed_event};
+
+pub use crate::population::wake::{GONE, NOW};
+/// Tag bits of a wake.
+pub const HOUSING: i32 = 1;
+pub const LIFE: i32 = 2;
+
+/// Bound levels (see [`Levels`]); [`NEVER`] is zero.
+const LEVELS: usize = 129;
+const NEVER: u8 = (LEVELS - 1) as u8;
+/// `2^(-j/4)` for `j` in 0..4, to full precision (so the levels do not depend on `exp2`).
+const QUARTER_POWERS: [f64; 4] = [
+    1.0,
+    0.840_896_415_253_714_5,
+    0.707_106_781_186_547_5,
+    0.594_603_557_501_360_5,
+];
+const TWO_32: f64 = 4_294_967_296.0;
+
+/// The bound levels: level `k` is the probability `2^(-k/4)`, with the scale of a 32-bit draw
+/// onto `[0, q · 2^32)` and `ln(1 − q)`.
+#[derive(Clone, Debug)]
+struct Levels {
+    q: [f64; LEVELS],
+    scale: [u64; LEVELS],
+    ln_stay: [f64; LEVELS],
+}
+
+impl Levels {
+    fn new() -> Levels {
+        let mut l = Levels {
+            q: [0.0; LEVELS],
+            scale: [0; LEVELS],
+            ln_stay: [0.0; LEVELS],
+        };
+        for k in 0..NEVER as usize {
+            l.q[k] = QUARTER_POWERS[k % 4] / (1u64 << (k / 4)) as f64;
+            l.scale[k] = (l.q[k] * TWO_32).ceil() as u64;
+            l.ln_stay[k] = (-l.q[k]).ln_1p();
+        }
+        l
+    }
+
+    /// The smallest bound at least `threshold / 2^32`.
+    fn level_of(&self, threshold: u32) -> u8 {
+        if threshold == 0 {
+            return NEVER;
+        }
+        let mut k = 0;
+        while k + 1 < NEVER as usize && self.scale[k + 1] >= threshold as u64 {
+            k += 1;
+        }
+        k as u8
+    }
+}
+
+/// The bounds of one scenario: a level for each index of the housed and the life-event table.
+#[derive(Clone, Debug)]
+pub struct Bounds {
+    housed: Vec<u8>,
+    life: Vec<u8>,
+    /// Whether skipping is possible at all: the boundaries are computed with one return window,
+    /// so a scenario whose dated changes move it takes every month exactly.
+    pub enabled: bool,
+    /// The highest age (months) at which someone housed may move to another municipality, over
+    /// every stretch (someone who could move is taken through every month).
+    pub movement_max_age: i32,
+    /// Whether programme places ever look for care leavers under 23: a care leaver is quiet
+    /// only in months without such places, which can come any month, so they never sleep.
+    pub care_places: bool,
+    levels: Levels,
+}
+
+impl Bounds {
+    /// The bounds over every set of levers of a scenario; `enabled` as `run.skip_quiet_months`;
+    /// `care_places` whether programme places ever look for care leavers.
+    pub fn new<'a>(
+        params: impl Iterator<Item = &'a Params> + Clone,
+        enabled: bool,
+        care_places: bool,
+    ) -> Bounds {
+        let levels = Levels::new();
+        let first = params.clone().next().expect("a scenario has levers");
+        let max_over = |len: usize, threshold: &dyn Fn(&Params, usize) -> u32| -> Vec<u8> {
+            (0..len)
+                .map(|i| {
+                    levels.level_of(params.clone().map(|p| threshold(p, i)).max().unwrap_or(0))
+                })
+                .collect()
+        };
+        Bounds {
+            housed: max_over(first.housed.len(), &|p, i| {
+                p.housed[i][housed_event::COUNT - 1]
+            }),
+            life: max_over(first.life.len(), &|p, i| p.life[i][3]),
+            enabled: enabled
+                && params
+                    .clone()
+                    .all(|p| p.return_window == first.return_window),
+            movement_max_age: params
+                .clone()
+                .map(|p| p.movement.housed_max_age)
+                .max()
+                .unwrap_or(0),
+            care_places,
+            levels,
+        }
+    }
+
+    /// The levels of a housed and a life-event index, packed as the `skip_levels` column holds
+    /// them (housing in the high byte).
+    #[inline(always)]
+    pub fn levels(&self, housed: usize, life: usize) -> u16 {
+        ((self.housed[housed] as u16) << 8) | self.life[life] as u16
+    }
+
+    /// A 32-bit draw on the range of the bound at `level` (the high or low byte of `levels`):
+    /// below a threshold with probability `threshold / (q · 2^32)`.
+    #[inline(always)]
+    pub fn thin(&self, u: u32, level: u8) -> u32 {
+        ((u as u64 * self.levels.scale[level as usize]) >> 32) as u32
+    }
+
+    /// The next wake of someone quiet at `month` (their month is done), whose next boundary is
+    /// `boundary`, under `levels`: the first candidate month of either event, or the boundary
+    /// if it comes first. One keyed draw and one logarithm.
+    #[inline]
+    pub fn schedule(
+        &self,
+        draws: PersonDraws,
+        id: u32,
+        month: i32,
+        boundary: i32,
+        levels: u16,
+    ) -> i32 {
+        let at_boundary = boundary * 4;
+        if boundary <= month + 1 {
+            return at_boundary;
+        }
+        let (h, l) = ((levels >> 8) as usize, (levels & 0xFF) as usize);
+        let ln_stay = self.levels.ln_stay[h] + self.levels.ln_stay[l];
+        if ln_stay == 0.0 {
+            return at_boundary;
+        }
+        let bits = draws.bits(id, Decision::QuietSkip as u32);
+        let unit = |x: u32| (x as f64 + 0.5) / TWO_32;
+        // Months without a candidate before the next one: geometric, P(gap >= g) = (1 - q)^g
+        // with 1 - q = (1 - q_h)(1 - q_l).
+        let gap = unit((bits >> 32) as u32).ln() / ln_stay;
+        if gap >= (boundary - month - 1) as f64 {
+            return at_boundary;
+        }
+        // Which event the candidate is for, given that there is one: both independent chances.
+        let (qh, ql) = (self.levels.q[h], self.levels.q[l]);
+        let any = 1.0 - (1.0 - qh) * (1.0 - ql);
+        let v = unit(bits as u32) * any;
+        let tag = if v < qh * (1.0 - ql) {
+            HOUSING
+        } else if v < qh * (1.0 - ql) + (1.0 - qh) * ql {
+            LIFE
+        } else {
+            HOUSING | LIFE
+        };
+        (month + 1 + gap as i32) * 4 + tag
+    }
+
+    /// Whether the bounds of `levels` still cover the indices `housed` and `life` (someone
+    /// asleep must never have a bound below their probability).
+    pub fn covers(&self, levels: u16, housed: usize, life: usize) -> bool {
+        self.housed[housed] >= (levels >> 8) as u8 && self.life[life] >= (levels & 0xFF) as u8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bounds() -> Bounds {
+        Bounds {
+            housed: Vec::new(),
+            life: Vec::new(),
+            enabled: true,
+            movement_max_age: 0,
+            care_places: false,
+            levels: Levels::new(),
+        }
+    }
+
+    #[test]
+    fn a_level_is_the_smallest_quarter_power_of_two_that_covers_a_threshold() {
+        let l = Levels::new();
+        for k in 0..NEVER as usize - 1 {
+            let ratio = l.q[k] / l.q[k + 1];
+            assert!(
+                (ratio - 2f64.powf(0.25)).abs() < 1e-12,
+                "level {k}: {ratio}"
+            );
+        }
+        for t in [
+            1u32,
+            2,
+            1000,
+            12_884_902,
+            429_496_729,
+            3_000_000_000,
+            u32::MAX,
+        ] {
+            let k = l.level_of(t) as usize;
+            assert!(l.scale[k] >= t as u64, "level {k} does not cover {t}");
+            assert!(k == 0 || l.scale[k - 1] >= l.scale[k]);
+            assert!(
+                l.scale[k + 1] < t as u64,
+                "level {k} is not the smallest for {t}"
+            );
+        }
+        assert_eq!(l.level_of(0), NEVER);
+    }
+
+    /// Candidate months follow the geometric law of both events' bounds, and a candidate is for
+    /// the housing event, the life event or both in proportion to their chances: each share
+    /// within 4 binomial standard errors over 400,000 people.
+    #[test]
+    fn candidates_come_at_the_bounds_rates() {
+        let b = bounds();
+        let draws = crate::rng::ReplicateKey::new(7, 0).month(100);
+        let (h, l) = (8u8, 12u8);
+        let (qh, ql) = (b.levels.q[h as usize], b.levels.q[l as usize]);
+        let n = 400_000u32;
+        let (mut next, mut tags) = (0, [0u32; 4]);
+        for id in 0..n {
+            let w = b.schedule(draws, id, 100, 10_000, ((h as u16) << 8) | l as u16);
+            assert!(w >> 2 > 100);
+            if w >> 2 == 101 {
+                next += 1;
+                tags[(w & 3) as usize] += 1;
+            }
+        }
+        let check = |count: u32, of: u32, p: f64, what: &str| {
+            let se = (p * (1.0 - p) / of as f64).sqrt();
+            let share = count as f64 / of as f64;
+            assert!((share - p).abs() < 4.0 * se, "{what}: {share} vs {p}");
+        };
+        let any = 1.0 - (1.0 - qh) * (1.0 - ql);
+        check(next, n, any, "a candidate next month");
+        check(tags[1], next, qh * (1.0 - ql) / any, "housing only");
+        check(tags[2], next, (1.0 - qh) * ql / any, "life only");
+        check(tags[3], next, qh * ql / any, "both");
+        assert_eq!(tags[0], 0, "a boundary far away is never the next month");
+    }
+
+    #[test]
+    fn a_boundary_before_the_candidate_wakes_exactly() {
+        let b = bounds();
+        let draws = crate::rng::ReplicateKey::new(7, 0).month(100);
+        for id in 0..10_000 {
+            let w = b.schedule(draws, id, 100, 103, (20 << 8) | 20);
+            assert!(w >> 2 <= 103 && w >> 2 > 100);
+            assert!(
+                w >> 2 < 103 || w & 3 == 0,
+                "a wake at the boundary is exact"
+            );
+        }
+        assert_eq!(b.schedule(draws, 1, 100, 101, 0), 101 * 4);
+        assert_eq!(
+            b.schedule(draws, 1, 100, 200, ((NEVER as u16) << 8) | NEVER as u16),
+            200 * 4,
+            "no chance of an event: sleep to the boundary"
+        );
+    }
+
+    #[test]
+    fn a_thinned_draw_is_below_a_threshold_at_the_ratio_of_probability_to_bound() {
+        let b = bounds();
+        let level = 4u8; // q = 1/2
+        let threshold = (0.1 * TWO_32) as u32;
+        let n = 1u64 << 16;
+        let below = (0..n)
+            .filter(|&k| b.thin((k << 16) as u32, level) < threshold)
+            .count() as f64;
+        assert!(
+            (below / n as f64 - 0.2).abs() < 1e-4,
+            "{}",
+            below / n as f64
+        );
+    }
+}
