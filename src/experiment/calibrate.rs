@@ -722,7 +722,7 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<CalibrationReport, Error> {
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "# Calibrated parameters: posterior medians written by\n#   hjemsim calibrate {}\n# from {} runs in {} generations (tolerance {:.4}); posterior.csv and fit.csv in\n# the output folder say how well each target is met. Do not edit by hand: rerun the command.",
+        "# Calibrated parameters: posterior medians written by\n#   hjemsim calibrate {}\n# from {} runs in {} generations (tolerance {:.4}); posterior.csv and fit.csv in\n# the output folder say how well each target is met. Do not edit by hand: rerun the command.\n# What each parameter stands for, its prior and its source ([A] where no source covers it, as\n# the latent onset of risk `changes.risk_pressure`): the [[parameters]] of the targets file.",
         opts.targets.display(),
         history
             .iter()
