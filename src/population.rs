@@ -16,13 +16,14 @@ use crate::rng::{ReplicateKey, person_rng};
 use crate::scenario::PopulationParams;
 
 /// Risk factors, one bit each in [`People::traits`].
-/// Values of the `wake` column beside a month (`model::skip` owns what a wake means).
+/// Values of the `wake` column beside a month (`model::skip` owns what a wake means). A wake
+/// counts months from the run's first month, so it fits 16 bits.
 pub mod wake {
     /// Awake: not housed, or housed and taken through the next month in full without having
     /// slept (not in the counts of the sleeping).
-    pub const NOW: i32 = i32::MIN;
+    pub const NOW: i16 = i16::MIN;
     /// A departed row: never awake.
-    pub const GONE: i32 = i32::MAX;
+    pub const GONE: i16 = i16::MAX;
 }
 
 pub mod traits {
@@ -242,8 +243,8 @@ pub struct People {
     /// Month support (or the wait for it, or the time after CTI) began.
     pub support_since: Vec<i32>,
     /// When someone quiet wakes for their next month taken through in full (`model::skip`):
-    /// `month * 4 + tag`, or `skip::NOW`.
-    pub wake: Vec<i32>,
+    /// `month * 4 + tag` with months from the run's first month, or `wake::NOW`/`wake::GONE`.
+    pub wake: Vec<i16>,
     /// The bound levels their sleep was drawn under (housed table high byte, life events low).
     pub skip_levels: Vec<u16>,
 }
@@ -477,15 +478,15 @@ impl People {
         self.skip_levels.push(0);
     }
 
-    /// Takes person `i`, if asleep, through the month after `month` in full: whatever changed
-    /// their programmes, tenancy or support in `month` may have changed the tables or the
-    /// quietness their sleep was drawn under (`model::skip`). They wake as at a boundary, so
-    /// they leave the counts of the sleeping then.
+    /// Takes person `i`, if asleep, through the month after `month` (counted from the run's
+    /// first month) in full: whatever changed their programmes, tenancy or support in `month`
+    /// may have changed the tables or the quietness their sleep was drawn under
+    /// (`model::skip`). They wake as at a boundary, so they leave the counts of the sleeping then.
     #[inline]
     pub fn wake(&mut self, i: usize, month: i32) {
         let w = self.wake[i];
-        if w >> 2 > month && w != wake::GONE {
-            self.wake[i] = (month + 1) * 4;
+        if (w >> 2) as i32 > month && w != wake::GONE {
+            self.wake[i] = ((month + 1) * 4) as i16;
         }
     }
 

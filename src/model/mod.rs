@@ -532,6 +532,8 @@ pub struct MunicipalityState {
     awake: Vec<u32>,
     /// The counts of everyone asleep ([`skip`]), kept as people fall asleep and wake.
     asleep: PassCounts,
+    /// The run's first month: wakes count months from it.
+    origin: i32,
     homeless_rows: Vec<u32>,
     queue: Vec<allocation::Candidate>,
     needs: Vec<(u32, bool)>,
@@ -579,6 +581,7 @@ impl MunicipalityState {
             forced: Vec::new(),
             awake: Vec::new(),
             asleep: PassCounts::default(),
+            origin: first.0,
             homeless_rows: Vec::new(),
             queue: Vec::new(),
             needs: Vec::new(),
@@ -1039,7 +1042,7 @@ impl MunicipalityState {
             }
         }
         self.people.programmes[i] = bits;
-        self.people.wake(i, month);
+        self.people.wake(i, month - self.origin);
     }
 
     /// Whether person `i` moves away this month (keyed draws); if so they leave this table and
@@ -1239,9 +1242,10 @@ impl MunicipalityState {
     ) {
         self.end_spell(i, month);
         self.people.tenancy[i] = segment + 1;
-        self.people.wake(i, month);
+        self.people.wake(i, month - self.origin);
         c.exits_allocation += 1;
         self.enrol(i, crate::scenario::Reach::Rehoused, month, params, c);
+        let origin = self.origin;
         let p = &mut self.people;
         let method = support::need(
             p.traits[i],
@@ -1260,7 +1264,7 @@ impl MunicipalityState {
         } else {
             p.support[i] = method | support::WAITING;
             p.support_since[i] = month;
-            p.wake(i, month);
+            p.wake(i, month - origin);
             self.waiting.push_back(p.id[i]);
         }
     }
@@ -1277,6 +1281,7 @@ impl MunicipalityState {
         c: &mut MonthCounts,
     ) {
         use crate::population::{PROGRAMME_COMMUNITY, PROGRAMME_IPS, PROGRAMME_TREATMENT};
+        let origin = self.origin;
         let p = &mut self.people;
         let qualifies = [
             p.activity[i] == Activity::Neet as u8,
@@ -1291,7 +1296,7 @@ impl MunicipalityState {
                 && (self.participants[q].len() as u32) < self.places[q]
             {
                 p.programmes[i] |= bits[k];
-                p.wake(i, month);
+                p.wake(i, month - origin);
                 self.participants[q].push((p.id[i], month + params.programme_months - 1));
                 c.programme_joins += 1;
             }
@@ -1351,7 +1356,7 @@ impl MunicipalityState {
                             && !(state.is_housed() || state == HousingState::OfferPending);
                         if last < month || state == HousingState::Gone || lost_home {
                             self.people.programmes[i] &= !bit;
-                            self.people.wake(i, month);
+                            self.people.wake(i, month - self.origin);
                             false
                         } else {
                             true
@@ -1383,7 +1388,7 @@ impl MunicipalityState {
             let method = p.support[i] & !support::WAITING;
             if month - p.support_since[i] > params.support.max_wait {
                 self.people.support[i] = support::NONE;
-                self.people.wake(i, month);
+                self.people.wake(i, month - self.origin);
                 continue;
             }
             if self.caseload[method as usize - 1] < self.capacity[method as usize - 1] {
@@ -1585,8 +1590,10 @@ fn quiet_pass(
             && since_exit != 12
             && !(want_care && t & traits::CARE != 0 && age < 23 * 12)
     };
+    // Wakes count months from the run's first (16 bits).
+    let (rel, end) = (m - params.first_month.0, params.months());
     // Who is awake this month (and everyone present who is not housed): a scan of one column.
-    awake_rows(&wake[first..], m, awake);
+    awake_rows(&wake[first..], rel.min(skip::MAX_MONTHS) as i16, awake);
     // Those who wake now leave the counts of the sleeping (as they were when they fell asleep:
     // nothing of theirs changes in their sleep).
     for &row in awake.iter() {
@@ -1603,7 +1610,7 @@ fn quiet_pass(
                 assert_eq!(wake[i], skip::GONE, "a departed row is never awake");
                 continue;
             }
-            if wake[i] >> 2 <= m {
+            if (wake[i] >> 2) as i32 <= rel {
                 continue;
             }
             let age = m - birth_month[i];
@@ -1642,12 +1649,12 @@ fn quiet_pass(
         let age = m - birth_month[i];
         let (a, t, p) = (activity_col[i], traits_col[i], programmes[i]);
         let context = in_return_window(last_exit[i], m, window) as u8;
-        let (a, t) = if w >> 2 == m && w & 3 != 0 {
+        let (a, t) = if (w >> 2) as i32 == rel && w & 3 != 0 {
             // A candidate month of their sleep: the thinned draws.
             let bits = draws.bits(id[i], crate::rng::Decision::HousingEvent as u32);
             let (u_housing, u_life) = ((bits >> 32) as u32, bits as u32);
             let levels = skip_levels[i];
-            if w & skip::HOUSING != 0 {
+            if w as i32 & skip::HOUSING != 0 {
                 let u = bounds.thin(u_housing, (levels >> 8) as u8);
                 let table = entry::housed_table(t, a, last_exit[i], age, m, params);
                 if u < table[params::housed_event::COUNT - 1] {
@@ -1659,7 +1666,7 @@ fn quiet_pass(
                     continue;
                 }
             }
-            if w & skip::LIFE != 0 {
+            if w as i32 & skip::LIFE != 0 {
                 life_event(a, t, p, context, params, bounds.thin(u_life, levels as u8))
             } else {
                 (a, t)
@@ -1705,7 +1712,14 @@ fn quiet_pass(
             skip_levels[i] = levels;
             asleep.person(a, t);
             asleep.housed += 1;
-            bounds.schedule(draws, id[i], m, boundary, levels)
+            bounds.schedule(
+                draws,
+                id[i],
+                rel,
+                boundary - params.first_month.0,
+                end,
+                levels,
+            )
         } else {
             skip::NOW
         };
@@ -1720,7 +1734,7 @@ fn quiet_pass(
 /// (`skip::GONE`). Blocks of 16 rows make their flags without a branch (vector code); only a
 /// block with someone awake is looked at row by row.
 #[inline(never)]
-fn awake_rows(wake: &[i32], m: i32, awake: &mut Vec<u32>) {
+fn awake_rows(wake: &[i16], m: i16, awake: &mut Vec<u32>) {
     const BLOCK: usize = 16;
     awake.clear();
     let mut push = |start: usize, mut flags: u32| {
@@ -1731,7 +1745,7 @@ fn awake_rows(wake: &[i32], m: i32, awake: &mut Vec<u32>) {
     };
     let mut blocks = wake.chunks_exact(BLOCK);
     for (b, block) in (&mut blocks).enumerate() {
-        let block: &[i32; BLOCK] = block.try_into().expect("a whole block");
+        let block: &[i16; BLOCK] = block.try_into().expect("a whole block");
         let mut flags = 0u32;
         for (j, &w) in block.iter().enumerate() {
             flags |= ((w >> 2 <= m) as u32) << j;
@@ -2025,11 +2039,17 @@ mod tests {
         let mut slept = 0;
         while model.month <= setup.params.end {
             let counts = model.step();
-            let m = model.month.0 - 1;
+            let m = model.month.0 - 1 - setup.params.first_month.0;
             slept += model
                 .municipalities
                 .iter()
-                .map(|s| s.people.wake.iter().filter(|&&w| w >> 2 > m + 1).count() as u64)
+                .map(|s| {
+                    s.people
+                        .wake
+                        .iter()
+                        .filter(|&&w| w != crate::population::wake::GONE && (w >> 2) as i32 > m + 1)
+                        .count() as u64
+                })
                 .sum::<u64>();
             assert!(!counts.is_empty());
         }

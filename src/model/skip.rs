@@ -23,8 +23,9 @@
 //! *boundary*: the person wakes there and is taken through the month exactly, as before this
 //! module existed. The other writers wake the person with [`NOW`] (`People::wake`).
 //!
-//! A wake is stored as `month * 4 + tag`: `tag` says whether the month is a boundary (0) or a
-//! candidate of the housing event (1), of the life event (2) or of both (3).
+//! A wake is stored as `month * 4 + tag` in 16 bits, months counted from the run's first month:
+//! `tag` says whether the month is a boundary (0) or a candidate of the housing event (1), of
+//! the life event (2) or of both (3).
 
 use crate::rng::{Decision, PersonDraws};
 
@@ -46,6 +47,8 @@ const QUARTER_POWERS: [f64; 4] = [
     0.594_603_557_501_360_5,
 ];
 const TWO_32: f64 = 4_294_967_296.0;
+/// Months a run may have for its wakes to fit 16 bits.
+pub const MAX_MONTHS: i32 = (i16::MAX as i32 >> 2) - 1;
 
 /// The bound levels: level `k` is the probability `2^(-k/4)`, with the scale of a 32-bit draw
 /// onto `[0, q · 2^32)` and `ln(1 − q)`.
@@ -153,7 +156,8 @@ impl Bounds {
 
     /// The next wake of someone quiet at `month` (their month is done), whose next boundary is
     /// `boundary`, under `levels`: the first candidate month of either event, or the boundary
-    /// if it comes first. One keyed draw and one logarithm.
+    /// if it comes first. One keyed draw and one logarithm. Months count from the run's first;
+    /// `end` is the month after the last, where every sleep may end (no month after it is run).
     #[inline]
     pub fn schedule(
         &self,
@@ -161,9 +165,11 @@ impl Bounds {
         id: u32,
         month: i32,
         boundary: i32,
+        end: i32,
         levels: u16,
-    ) -> i32 {
-        let at_boundary = boundary * 4;
+    ) -> i16 {
+        let boundary = boundary.min(end);
+        let at_boundary = (boundary * 4) as i16;
         if boundary <= month + 1 {
             return at_boundary;
         }
@@ -191,7 +197,7 @@ impl Bounds {
         } else {
             HOUSING | LIFE
         };
-        (month + 1 + gap as i32) * 4 + tag
+        ((month + 1 + gap as i32) * 4 + tag) as i16
     }
 
     /// Whether the bounds of `levels` still cover the indices `housed` and `life` (someone
@@ -258,7 +264,7 @@ mod tests {
         let n = 400_000u32;
         let (mut next, mut tags) = (0, [0u32; 4]);
         for id in 0..n {
-            let w = b.schedule(draws, id, 100, 10_000, ((h as u16) << 8) | l as u16);
+            let w = b.schedule(draws, id, 100, 5_000, 5_000, ((h as u16) << 8) | l as u16);
             assert!(w >> 2 > 100);
             if w >> 2 == 101 {
                 next += 1;
@@ -283,16 +289,27 @@ mod tests {
         let b = bounds();
         let draws = crate::rng::ReplicateKey::new(7, 0).month(100);
         for id in 0..10_000 {
-            let w = b.schedule(draws, id, 100, 103, (20 << 8) | 20);
+            let w = b.schedule(draws, id, 100, 103, 5_000, (20 << 8) | 20);
             assert!(w >> 2 <= 103 && w >> 2 > 100);
             assert!(
                 w >> 2 < 103 || w & 3 == 0,
                 "a wake at the boundary is exact"
             );
         }
-        assert_eq!(b.schedule(draws, 1, 100, 101, 0), 101 * 4);
+        assert_eq!(b.schedule(draws, 1, 100, 101, 5_000, 0), 101 * 4);
+        // No wake after the month after the run's last: a sleep may end there.
+        for id in 0..1_000 {
+            assert!(b.schedule(draws, id, 100, 9_000, 150, (40 << 8) | 40) >> 2 <= 150);
+        }
         assert_eq!(
-            b.schedule(draws, 1, 100, 200, ((NEVER as u16) << 8) | NEVER as u16),
+            b.schedule(
+                draws,
+                1,
+                100,
+                200,
+                5_000,
+                ((NEVER as u16) << 8) | NEVER as u16
+            ),
             200 * 4,
             "no chance of an event: sleep to the boundary"
         );
