@@ -16,16 +16,6 @@ use crate::rng::{ReplicateKey, person_rng};
 use crate::scenario::PopulationParams;
 
 /// Risk factors, one bit each in [`People::traits`].
-/// Values of the `wake` column beside a month (`model::skip` owns what a wake means). A wake
-/// counts months from the run's first month, so it fits 16 bits.
-pub mod wake {
-    /// Awake: not housed, or housed and taken through the next month in full without having
-    /// slept (not in the counts of the sleeping).
-    pub const NOW: i16 = i16::MIN;
-    /// A departed row: never awake.
-    pub const GONE: i16 = i16::MAX;
-}
-
 pub mod traits {
     /// Ever placed in out-of-home care (anbragt).
     pub const CARE: u8 = 1;
@@ -39,6 +29,16 @@ pub mod traits {
     pub const PRISON: u8 = 16;
     /// Number of distinct trait combinations.
     pub const COMBINATIONS: usize = 32;
+}
+
+/// Values of the `wake` column beside a month (`model::skip` owns what a wake means). A wake
+/// counts months from the run's first month, so it fits 16 bits.
+pub mod wake {
+    /// Awake: not housed, or housed and taken through the next month in full without having
+    /// slept (not in the counts of the sleeping).
+    pub const NOW: i16 = i16::MIN;
+    /// A departed row: never awake.
+    pub const GONE: i16 = i16::MAX;
 }
 
 /// Activity (beskæftigelse): NEET, education or job.

@@ -1487,9 +1487,16 @@ impl PassCounts {
         self.substance += (t & traits::SUBSTANCE != 0) as u64;
     }
 
+    /// Someone housed with this activity and traits.
+    #[inline(always)]
+    fn add_housed(&mut self, activity: u8, t: u8) {
+        self.person(activity, t);
+        self.housed += 1;
+    }
+
     /// Takes someone housed with this activity and traits out of the counts.
     #[inline(always)]
-    fn remove(&mut self, activity: u8, t: u8) {
+    fn remove_housed(&mut self, activity: u8, t: u8) {
         self.housed -= 1;
         self.by_activity[activity as usize] -= 1;
         self.psychiatric -= (t & traits::PSYCHIATRIC != 0) as u64;
@@ -1582,6 +1589,12 @@ fn quiet_pass(
     let could_move = |i: usize, age: i32, max_age: i32| {
         movement && tenancy[i] == 0 && support[i] == 0 && age <= max_age
     };
+    // Someone who could move, or a care leaver under 23 where places may look for them any
+    // month, is taken through every month.
+    let never_sleeps = |i: usize, age: i32, t: u8| {
+        could_move(i, age, bounds.movement_max_age)
+            || (bounds.care_places && t & traits::CARE != 0 && age < 23 * 12)
+    };
     let quiet = |i: usize, age: i32, t: u8| {
         let since_exit = m - last_exit[i];
         age < AGE_EXIT_MONTHS
@@ -1599,7 +1612,7 @@ fn quiet_pass(
     for &row in awake.iter() {
         let i = row as usize + first;
         if wake[i] != skip::NOW {
-            asleep.remove(activity_col[i], traits_col[i]);
+            asleep.remove_housed(activity_col[i], traits_col[i]);
         }
     }
     if VERIFY_SLEEP {
@@ -1618,15 +1631,13 @@ fn quiet_pass(
             assert!(
                 housing[i] == HousingState::Housed
                     && quiet(i, age, t)
-                    && !could_move(i, age, bounds.movement_max_age)
-                    && !(bounds.care_places && t & traits::CARE != 0 && age < 23 * 12)
+                    && !never_sleeps(i, age, t)
                     && bounds.covers(skip_levels[i], h, l),
                 "person {} asleep in month {m} but not housed and quiet, or outside the bounds \
                  of their sleep (a writer of their columns forgot People::wake)",
                 id[i]
             );
-            recount.person(a, t);
-            recount.housed += 1;
+            recount.add_housed(a, t);
         }
         assert!(
             recount == *asleep,
@@ -1700,9 +1711,7 @@ fn quiet_pass(
         traits_col[i] = t;
         // Asleep until the next candidate month or boundary.
         wake[i] = if bounds.enabled {
-            let boundary = if could_move(i, age + 1, bounds.movement_max_age)
-                || (bounds.care_places && t & traits::CARE != 0 && age + 1 < 23 * 12)
-            {
+            let boundary = if never_sleeps(i, age + 1, t) {
                 m + 1
             } else {
                 next_boundary(birth_month[i], last_exit[i], t, m, window)
@@ -1710,8 +1719,7 @@ fn quiet_pass(
             let (h, l) = indices(t, a, p, last_exit[i], age + 1, m + 1);
             let levels = bounds.levels(h, l);
             skip_levels[i] = levels;
-            asleep.person(a, t);
-            asleep.housed += 1;
+            asleep.add_housed(a, t);
             bounds.schedule(
                 draws,
                 id[i],
@@ -1723,8 +1731,7 @@ fn quiet_pass(
         } else {
             skip::NOW
         };
-        q.person(a, t);
-        q.housed += 1;
+        q.add_housed(a, t);
     }
     q
 }
@@ -2019,19 +2026,19 @@ mod tests {
     /// One replicate of a scenario at 2 % scale over 2015-2018 (two years of burn-in), with
     /// `VERIFY_SLEEP` on (this is a unit test): every month, every sleeper is checked to be
     /// housed, quiet and inside their bounds, and the counts of the sleeping against a recount.
-    /// Returns the people who were asleep in some month (so a test sees sleep happen at all).
+    /// Returns the person-months spent asleep (so a test sees sleep happen at all).
     fn run_checked(path: &std::path::Path, extra: &[&str]) -> u64 {
-        let mut sets: Vec<String> = [
+        let sets: Vec<String> = [
             "run.scale=0.02",
             "run.start=\"2015-01\"",
             "run.end=\"2018-12\"",
             "run.burn_in_months=24",
+            "run.replicates=1",
         ]
         .iter()
         .chain(extra)
         .map(|s| s.to_string())
         .collect();
-        sets.push("run.replicates=1".into());
         let (_, setup) = crate::prepare::prepare(path, &sets).expect("a valid scenario");
         assert!(setup.skip.enabled);
         let mut model =

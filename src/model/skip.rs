@@ -21,7 +21,8 @@
 //! (the return band and the 12-month follow-up after an exit, the care windows, turning 30) or
 //! through another part of the step (programmes, tenancy, support). A known month is a
 //! *boundary*: the person wakes there and is taken through the month exactly, as before this
-//! module existed. The other writers wake the person with [`NOW`] (`People::wake`).
+//! module existed. Another part of the step that writes a sleeper wakes them for the next month
+//! the same way (`People::wake`).
 //!
 //! A wake is stored as `month * 4 + tag` in 16 bits, months counted from the run's first month:
 //! `tag` says whether the month is a boundary (0) or a candidate of the housing event (1), of
@@ -93,7 +94,8 @@ pub struct Bounds {
     housed: Vec<u8>,
     life: Vec<u8>,
     /// Whether skipping is possible at all: the boundaries are computed with one return window,
-    /// so a scenario whose dated changes move it takes every month exactly.
+    /// so a scenario whose dated changes move it takes every month exactly, as does a run too
+    /// long for its wakes to fit 16 bits ([`MAX_MONTHS`]; validated runs are far shorter).
     pub enabled: bool,
     /// The highest age (months) at which someone housed may move to another municipality, over
     /// every stretch (someone who could move is taken through every month).
@@ -126,10 +128,12 @@ impl Bounds {
                 p.housed[i][housed_event::COUNT - 1]
             }),
             life: max_over(first.life.len(), &|p, i| p.life[i][3]),
+            // A wake counts months from the first in 16 bits (with two bits of tag).
             enabled: enabled
                 && params
                     .clone()
-                    .all(|p| p.return_window == first.return_window),
+                    .all(|p| p.return_window == first.return_window)
+                && first.months() < MAX_MONTHS,
             movement_max_age: params
                 .clone()
                 .map(|p| p.movement.housed_max_age)

@@ -140,12 +140,8 @@ pub struct RunSettings {
     /// nothing happens to them: the waiting time to their next possible event is drawn once
     /// (thinning; docs/PERFORMANCE.md). `false` draws every month of everyone: slower, the
     /// same model in distribution, other bytes (the random scheme before this key existed).
-    #[serde(default = "skip_quiet_months_default")]
+    #[serde(default = "yes")]
     pub skip_quiet_months: bool,
-}
-
-fn skip_quiet_months_default() -> bool {
-    true
 }
 
 /// Input data files, relative to the scenario file that names them.
