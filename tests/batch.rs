@@ -379,14 +379,22 @@ fn peak_memory_does_not_grow_with_the_number_of_runs() {
             ),
         )
         .unwrap();
-        let out = tmp.path().join(format!("out-{replicates}"));
-        ok(batch(&file, &out, &["--threads", "2"]));
-        let m: serde_json::Value =
-            serde_json::from_slice(&read(&out.join("rss/manifest.json"))).unwrap();
-        assert_eq!(m["runs"].as_array().unwrap().len() as u32, 2 * replicates);
-        m["runtime"]["peak_rss_kb"]
-            .as_u64()
-            .expect("peak RSS reported")
+        // The least of three runs: a batch's peak also holds what the allocator kept under the
+        // timing of its threads, which the other tests of this file disturb (two such runs of
+        // one batch have differed by 6 %), as bench.sh takes the fastest of three wall times.
+        (0..3)
+            .map(|k| {
+                let out = tmp.path().join(format!("out-{replicates}-{k}"));
+                ok(batch(&file, &out, &["--threads", "2"]));
+                let m: serde_json::Value =
+                    serde_json::from_slice(&read(&out.join("rss/manifest.json"))).unwrap();
+                assert_eq!(m["runs"].as_array().unwrap().len() as u32, 2 * replicates);
+                m["runtime"]["peak_rss_kb"]
+                    .as_u64()
+                    .expect("peak RSS reported")
+            })
+            .min()
+            .expect("three runs")
     };
     let (four, forty) = (peak(2), peak(20));
     eprintln!("peak RSS: 4 runs {four} KiB, 40 runs {forty} KiB");
