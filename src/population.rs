@@ -151,21 +151,21 @@ pub mod tie {
     /// Full willingness to host, in percent.
     pub const FULL_WILLINGNESS: u8 = 100;
 
-    /// Draws the initial home-based ties of a new person: Poisson(`mean`) ties (at most [`SLOTS`]),
-    /// each external with probability `external_share`, else a peer drawn uniformly from the serial
-    /// numbers `peers.0..peers.1` of the municipality.
+    /// Draws the initial home-based ties of a new person: `count` ties (Poisson, at most
+    /// [`SLOTS`]; none without a law), each external with probability `external_share`, else a
+    /// peer drawn uniformly from the serial numbers `peers.0..peers.1` of the municipality.
     pub fn initial_ties(
         rng: &mut StreamRng,
-        mean: f64,
+        count: Option<&Poisson<f64>>,
         external_share: f64,
         municipality: u32,
         peers: (u32, u32),
     ) -> [(u8, u32); SLOTS] {
         let mut ties = [(EMPTY, 0u32); SLOTS];
-        if mean <= 0.0 {
+        let Some(count) = count else {
             return ties;
-        }
-        let n = (Poisson::new(mean).expect("validated mean").sample(rng) as usize).min(SLOTS);
+        };
+        let n = (count.sample(rng) as usize).min(SLOTS);
         for tie in ties.iter_mut().take(n) {
             *tie = if peers.1 <= peers.0 || rng.random_bool(external_share) {
                 (EXTERNAL, 0)
@@ -177,6 +177,31 @@ pub mod tie {
             };
         }
         ties
+    }
+
+    /// The law of a new person's number of ties, for a mean of `mean` (none for a mean of 0).
+    pub fn count_law(mean: f64) -> Option<Poisson<f64>> {
+        (mean > 0.0).then(|| Poisson::new(mean).expect("validated mean"))
+    }
+}
+
+/// Who young people are when they appear: the scenario's population parameters with the laws
+/// drawn from prepared once (a Poisson law's setup takes an `exp`, which per person was 3 % of
+/// a national run).
+#[derive(Clone, Debug)]
+pub struct Newcomers<'a> {
+    pub params: &'a PopulationParams,
+    home_ties: Option<rand_distr::Poisson<f64>>,
+    care_leaver_ties: Option<rand_distr::Poisson<f64>>,
+}
+
+impl<'a> Newcomers<'a> {
+    pub fn new(params: &'a PopulationParams) -> Newcomers<'a> {
+        Newcomers {
+            params,
+            home_ties: tie::count_law(params.home_ties_mean),
+            care_leaver_ties: tie::count_law(params.home_ties_mean_care),
+        }
     }
 }
 
@@ -337,9 +362,10 @@ impl People {
         key: ReplicateKey,
         id: u32,
         birth_month: Month,
-        p: &PopulationParams,
+        newcomers: &Newcomers,
         peers: (u32, u32),
     ) {
+        let p = newcomers.params;
         let mut rng = person_rng(key, id);
         let mut t = 0u8;
         // Independent draws per trait; the hazard ratios then carry the overlap (shrinkage).
@@ -375,12 +401,12 @@ impl People {
         } else {
             2
         };
-        let mean = if t & traits::CARE != 0 {
-            p.home_ties_mean_care
+        let count = if t & traits::CARE != 0 {
+            newcomers.care_leaver_ties.as_ref()
         } else {
-            p.home_ties_mean
+            newcomers.home_ties.as_ref()
         };
-        let ties = tie::initial_ties(&mut rng, mean, p.external_tie_share, id >> 24, peers);
+        let ties = tie::initial_ties(&mut rng, count, p.external_tie_share, id >> 24, peers);
 
         self.id.push(id);
         self.birth_month.push(birth_month.0);
@@ -510,6 +536,7 @@ pub fn initial_people(
     start: Month,
     p: &PopulationParams,
 ) -> People {
+    let newcomers = Newcomers::new(p);
     let mut people = People::default();
     // With the room the first months' entrants take (as `MunicipalityState::new` keeps).
     people.reserve(count as usize + count as usize / 8);
@@ -521,7 +548,7 @@ pub fn initial_people(
             key,
             person_id(municipality, k),
             start.offset(-age),
-            p,
+            &newcomers,
             (0, count),
         );
     }

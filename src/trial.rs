@@ -36,15 +36,10 @@ pub fn run_trial(
         psychiatric_share: 1.0,
         ..population.clone()
     };
+    let newcomers = crate::population::Newcomers::new(&cohort_population);
     let mut people = People::default();
     for k in 0..trial.cohort {
-        people.push_new(
-            key,
-            k,
-            Month(-25 * 12),
-            &cohort_population,
-            (0, trial.cohort),
-        );
+        people.push_new(key, k, Month(-25 * 12), &newcomers, (0, trial.cohort));
     }
     let first = key.month(0);
     let in_cti: Vec<bool> = (0..people.len())

@@ -315,7 +315,7 @@ mod tests {
                 ReplicateKey::new(1, 0),
                 k as u32,
                 crate::calendar::Month(0),
-                &params,
+                &crate::population::Newcomers::new(&params),
                 (0, n as u32),
             );
             p.housing[k] = HousingState::Sofa;

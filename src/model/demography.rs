@@ -4,7 +4,7 @@ use rand_distr::{Distribution, Poisson};
 
 use super::MunicipalityState;
 use crate::calendar::Month;
-use crate::population::{AGE_ENTRY_MONTHS, HousingState, person_id};
+use crate::population::{AGE_ENTRY_MONTHS, HousingState, Newcomers, person_id};
 use crate::rng::{Decision, ReplicateKey, municipal_rng};
 use crate::scenario::PopulationParams;
 
@@ -25,11 +25,12 @@ pub fn enter_18_year_olds(
         .sample(&mut rng) as u32;
     let birth = month.offset(-AGE_ENTRY_MONTHS);
     m.people.reserve(n as usize);
+    let newcomers = Newcomers::new(p);
     for _ in 0..n {
         let id = person_id(m.index, m.next_serial);
         m.next_serial += 1;
         let peers = (m.base_serial, m.next_serial);
-        m.people.push_new(key, id, birth, p, peers);
+        m.people.push_new(key, id, birth, &newcomers, peers);
     }
     n as u64
 }

@@ -150,7 +150,7 @@ mod tests {
                 ReplicateKey::new(1, 0),
                 person_id(0, k),
                 Month(0),
-                &pop,
+                &crate::population::Newcomers::new(&pop),
                 (0, n),
             );
             people.housing[k as usize] = HousingState::Street;
