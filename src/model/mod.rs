@@ -1607,9 +1607,10 @@ fn quiet_pass(
     let (rel, end) = (m - params.first_month.0, params.months());
     // Who is awake this month (and everyone present who is not housed): a scan of one column.
     awake_rows(&wake[first..], rel.min(skip::MAX_MONTHS) as i16, awake);
+    let awake = &awake[..];
     // Those who wake now leave the counts of the sleeping (as they were when they fell asleep:
     // nothing of theirs changes in their sleep).
-    for &row in awake.iter() {
+    for &row in awake {
         let i = row as usize + first;
         if wake[i] != skip::NOW {
             asleep.remove_housed(activity_col[i], traits_col[i]);
@@ -1646,7 +1647,7 @@ fn quiet_pass(
     }
     // The month's counts: everyone asleep, and below everyone awake.
     let mut q = asleep.clone();
-    for &row in awake.iter() {
+    for &row in awake {
         let i = row as usize + first;
         let state = housing[i];
         if state != HousingState::Housed {
@@ -1738,30 +1739,24 @@ fn quiet_pass(
 
 /// The rows (from 0) awake in month `m`, in order, into `awake`: everyone whose wake is due,
 /// which is everyone present who is not housed (their wake is `skip::NOW`) and no departed row
-/// (`skip::GONE`). Blocks of 16 rows make their flags without a branch (vector code); only a
-/// block with someone awake is looked at row by row.
+/// (`skip::GONE`). About one row in ten is awake, in no pattern a branch predictor could follow,
+/// so each row of a chunk is written to a buffer and the count moves on by its flag, without a
+/// branch (0.42 against 0.65 ns a row for flags of 16 rows and a loop over the set bits).
 #[inline(never)]
 fn awake_rows(wake: &[i16], m: i16, awake: &mut Vec<u32>) {
-    const BLOCK: usize = 16;
+    const CHUNK: usize = 1024;
     awake.clear();
-    let mut push = |start: usize, mut flags: u32| {
-        while flags != 0 {
-            awake.push(start as u32 + flags.trailing_zeros());
-            flags &= flags - 1;
+    // `w >> 2 <= m` without the shift: the two tag bits are below the month.
+    let due = (m << 2) | 3;
+    let mut buffer = [0u32; CHUNK + 1];
+    for (c, chunk) in wake.chunks(CHUNK).enumerate() {
+        let first = (c * CHUNK) as u32;
+        let mut count = 0;
+        for (row, &w) in chunk.iter().enumerate() {
+            buffer[count] = first + row as u32;
+            count += (w <= due) as usize;
         }
-    };
-    let mut blocks = wake.chunks_exact(BLOCK);
-    for (b, block) in (&mut blocks).enumerate() {
-        let block: &[i16; BLOCK] = block.try_into().expect("a whole block");
-        let mut flags = 0u32;
-        for (j, &w) in block.iter().enumerate() {
-            flags |= ((w >> 2 <= m) as u32) << j;
-        }
-        push(b * BLOCK, flags);
-    }
-    let start = wake.len() - blocks.remainder().len();
-    for (j, &w) in blocks.remainder().iter().enumerate() {
-        push(start + j, (w >> 2 <= m) as u32);
+        awake.extend_from_slice(&buffer[..count]);
     }
 }
 
