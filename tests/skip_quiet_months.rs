@@ -44,6 +44,17 @@ fn measures(skip: bool) -> Vec<(String, Vec<f64>)> {
                 sum(|c| c.substance) / population,
             ));
             m.push(("job_share_end".into(), sum(|c| c.in_job) / population));
+            // People at risk sleep too: how many there are, and how many of them enter.
+            m.push(("at_risk_share_end".into(), sum(|c| c.at_risk) / population));
+            let total = |f: fn(&hjemsim::metrics::MonthCounts) -> u64| -> f64 {
+                result
+                    .months
+                    .iter()
+                    .flat_map(|(_, c)| c)
+                    .map(f)
+                    .sum::<u64>() as f64
+            };
+            m.push(("entries_at_risk".into(), total(|c| c.entries_at_risk)));
             let deaths: u64 = result
                 .months
                 .iter()
@@ -71,8 +82,8 @@ fn mean_var(x: &[f64]) -> (f64, f64) {
 #[test]
 fn skipping_quiet_months_leaves_the_model_unchanged_in_distribution() {
     let (on, off) = (measures(true), measures(false));
-    // The measures that quiet months make: the housed population's life events and its entries
-    // into homelessness, and what follows from them.
+    // The measures that quiet months make: the life events of the housed and of those at risk,
+    // their entries into homelessness, and what follows from them.
     let watched = [
         "homeless_end",
         "homeless_entries",
@@ -85,6 +96,8 @@ fn skipping_quiet_months_leaves_the_model_unchanged_in_distribution() {
         "substance_share_end",
         "job_share_end",
         "deaths",
+        "at_risk_share_end",
+        "entries_at_risk",
     ];
     let mut checked = 0;
     let mut differs = false;

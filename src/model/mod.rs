@@ -312,20 +312,25 @@ impl Setup {
 
         let purchases = levers[0].purchases.clone();
         let rollout = rollout::Plan::new(&scenario, &municipalities, run.scale);
-        // Whether programme places ever look for care leavers (who then never sleep before 23).
-        let care_pool = |k: usize| pool(k, crate::scenario::Reach::CareLeavers);
-        let care_places = levers
-            .iter()
-            .any(|l| l.places.iter().any(|p| (0..3).any(|k| p[care_pool(k)] > 0)))
-            || rollout.entries.iter().any(|e| {
-                e.components.iter().any(|c| {
-                    matches!(c.slot, rollout::Slot::Places(p) if (0..3).any(|k| p == care_pool(k)))
-                })
-            });
+        // Whether programme places ever look for care leavers (who then never sleep before 23)
+        // or for people at risk (who then never sleep at risk).
+        let ever_places = |reach: crate::scenario::Reach| {
+            let reaches = |p: usize| (0..3).any(|k| p == pool(k, reach));
+            levers.iter().any(|l| {
+                l.places
+                    .iter()
+                    .any(|p| (0..3).any(|k| p[pool(k, reach)] > 0))
+            }) || rollout.entries.iter().any(|e| {
+                e.components
+                    .iter()
+                    .any(|c| matches!(c.slot, rollout::Slot::Places(p) if reaches(p)))
+            })
+        };
         let skip = skip::Bounds::new(
             levers.iter().map(|l| &*l.params),
             run.skip_quiet_months,
-            care_places,
+            ever_places(crate::scenario::Reach::CareLeavers),
+            ever_places(crate::scenario::Reach::AtRisk),
         );
         Ok(Setup {
             skip,
@@ -529,7 +534,7 @@ pub struct MunicipalityState {
     /// The draws of the eventful rows tagged `FORCED`, in row order.
     forced: Vec<u64>,
     /// Rows the quiet pass finds awake (or not housed).
-    awake: Vec<u32>,
+    awake: AwakeRows,
     /// The counts of everyone asleep ([`skip`]), kept as people fall asleep and wake.
     asleep: PassCounts,
     /// The run's first month: wakes count months from it.
@@ -579,7 +584,7 @@ impl MunicipalityState {
             outbox: Vec::new(),
             eventful: Vec::new(),
             forced: Vec::new(),
-            awake: Vec::new(),
+            awake: AwakeRows::default(),
             asleep: PassCounts::default(),
             origin: first.0,
             homeless_rows: Vec::new(),
@@ -877,6 +882,7 @@ impl MunicipalityState {
         self.eventful = eventful;
         self.forced = forced;
         c.housed += pass.housed;
+        c.at_risk += pass.at_risk;
         [c.neet, c.in_education, c.in_job] = pass.by_activity;
         c.psychiatric = pass.psychiatric;
         c.substance = pass.substance;
@@ -1471,6 +1477,7 @@ fn life_event(a: u8, t: u8, programmes: u8, context: u8, params: &Params, u: u32
 #[derive(Clone, Debug, Default, PartialEq)]
 struct PassCounts {
     housed: u64,
+    at_risk: u64,
     by_activity: [u64; 3],
     psychiatric: u64,
     substance: u64,
@@ -1487,17 +1494,19 @@ impl PassCounts {
         self.substance += (t & traits::SUBSTANCE != 0) as u64;
     }
 
-    /// Someone housed with this activity and traits.
+    /// Someone housed, or at risk, with this activity and traits.
     #[inline(always)]
-    fn add_housed(&mut self, activity: u8, t: u8) {
+    fn add_quiet(&mut self, at_risk: bool, activity: u8, t: u8) {
         self.person(activity, t);
-        self.housed += 1;
+        self.housed += !at_risk as u64;
+        self.at_risk += at_risk as u64;
     }
 
-    /// Takes someone housed with this activity and traits out of the counts.
+    /// Takes someone housed, or at risk, with this activity and traits out of the counts.
     #[inline(always)]
-    fn remove_housed(&mut self, activity: u8, t: u8) {
-        self.housed -= 1;
+    fn remove_quiet(&mut self, at_risk: bool, activity: u8, t: u8) {
+        self.housed -= !at_risk as u64;
+        self.at_risk -= at_risk as u64;
         self.by_activity[activity as usize] -= 1;
         self.psychiatric -= (t & traits::PSYCHIATRIC != 0) as u64;
         self.substance -= (t & traits::SUBSTANCE != 0) as u64;
@@ -1514,10 +1523,11 @@ const FORCED: u32 = 1 << 31;
 /// fails here): debug builds and the library's unit tests.
 const VERIFY_SLEEP: bool = cfg!(any(debug_assertions, test));
 
-/// The quiet pass: everyone housed (outside a support mechanism) whose month is uneventful
-/// (no housing event, no milestone or follow-up to count, not a care leaver a programme is
-/// looking for) is taken through the month here, over plain column slices. Everyone else
-/// present goes to `eventful`, in row order, for the full step.
+/// The quiet pass: everyone housed (outside a support mechanism), and everyone at risk when
+/// months are skipped and no programme place ever looks for people at risk, whose month is
+/// uneventful (no housing event, no milestone or follow-up to count, not a care leaver a
+/// programme is looking for) is taken through the month here, over plain column slices.
+/// Everyone else present goes to `eventful`, in row order, for the full step.
 ///
 /// Most of them are asleep ([`skip`]): their month has no event, so it costs a compare and the
 /// counts. Someone awake at a candidate month of their sleep has the thinned draws; someone
@@ -1545,7 +1555,7 @@ fn quiet_pass(
     want_care: bool,
     movement: bool,
     asleep: &mut PassCounts,
-    awake: &mut Vec<u32>,
+    awake: &mut AwakeRows,
     eventful: &mut Vec<u32>,
     forced: &mut Vec<u64>,
 ) -> PassCounts {
@@ -1605,15 +1615,20 @@ fn quiet_pass(
     };
     // Wakes count months from the run's first (16 bits).
     let (rel, end) = (m - params.first_month.0, params.months());
+    // People at risk are taken here (and sleep) when months are skipped and no programme
+    // place ever looks for them; otherwise the full step takes them, as it did before.
+    let sleeps_at_risk = bounds.enabled && !bounds.at_risk_places;
     // Who is awake this month (and everyone present who is not housed): a scan of one column.
-    awake_rows(&wake[first..], rel.min(skip::MAX_MONTHS) as i16, awake);
-    let awake = &awake[..];
+    let awake = awake.scan(&wake[first..], rel.min(skip::MAX_MONTHS) as i16);
     // Those who wake now leave the counts of the sleeping (as they were when they fell asleep:
     // nothing of theirs changes in their sleep).
     for &row in awake {
         let i = row as usize + first;
         if wake[i] != skip::NOW {
-            asleep.remove_housed(activity_col[i], traits_col[i]);
+            // Nothing changes the housing of someone asleep at risk (no programme looks for
+            // them, no writer reaches them), so it says which count they slept in.
+            let at_risk = housing[i] == HousingState::AtRisk;
+            asleep.remove_quiet(at_risk, activity_col[i], traits_col[i]);
         }
     }
     if VERIFY_SLEEP {
@@ -1629,16 +1644,17 @@ fn quiet_pass(
             }
             let age = m - birth_month[i];
             let (h, l) = indices(t, a, programmes[i], last_exit[i], age, m);
+            let at_risk = housing[i] == HousingState::AtRisk;
             assert!(
-                housing[i] == HousingState::Housed
+                (housing[i] == HousingState::Housed || at_risk && sleeps_at_risk)
                     && quiet(i, age, t)
                     && !never_sleeps(i, age, t)
-                    && bounds.covers(skip_levels[i], h, l),
-                "person {} asleep in month {m} but not housed and quiet, or outside the bounds \
-                 of their sleep (a writer of their columns forgot People::wake)",
+                    && bounds.covers(skip_levels[i], (!at_risk).then_some(h), l),
+                "person {} asleep in month {m} but not housed (or at risk) and quiet, or outside \
+                 the bounds of their sleep (a writer of their columns forgot People::wake)",
                 id[i]
             );
-            recount.add_housed(a, t);
+            recount.add_quiet(at_risk, a, t);
         }
         assert!(
             recount == *asleep,
@@ -1650,7 +1666,8 @@ fn quiet_pass(
     for &row in awake {
         let i = row as usize + first;
         let state = housing[i];
-        if state != HousingState::Housed {
+        let at_risk = state == HousingState::AtRisk;
+        if state != HousingState::Housed && !(at_risk && sleeps_at_risk) {
             if state != HousingState::Gone {
                 eventful.push(i as u32);
                 wake[i] = skip::NOW;
@@ -1661,6 +1678,15 @@ fn quiet_pass(
         let age = m - birth_month[i];
         let (a, t, p) = (activity_col[i], traits_col[i], programmes[i]);
         let context = in_return_window(last_exit[i], m, window) as u8;
+        // The last threshold of the month's housing table: any event at all.
+        let any_event = |at_risk: bool| {
+            if at_risk {
+                params.at_risk[params::at_risk_event::COUNT - 1]
+            } else {
+                entry::housed_table(t, a, last_exit[i], age, m, params)
+                    [params::housed_event::COUNT - 1]
+            }
+        };
         let (a, t) = if (w >> 2) as i32 == rel && w & 3 != 0 {
             // A candidate month of their sleep: the thinned draws.
             let bits = draws.bits(id[i], crate::rng::Decision::HousingEvent as u32);
@@ -1668,8 +1694,7 @@ fn quiet_pass(
             let levels = skip_levels[i];
             if w as i32 & skip::HOUSING != 0 {
                 let u = bounds.thin(u_housing, (levels >> 8) as u8);
-                let table = entry::housed_table(t, a, last_exit[i], age, m, params);
-                if u < table[params::housed_event::COUNT - 1] {
+                if u < any_event(at_risk) {
                     // The event's month goes to the full step with this draw; its life event
                     // follows the event, drawn in full as in any month with a housing event.
                     forced.push(((u as u64) << 32) | u_life as u64);
@@ -1690,7 +1715,7 @@ fn quiet_pass(
                 wake[i] = skip::NOW;
                 continue;
             }
-            // As `MunicipalityState::moves_away` draws for the housed.
+            // As `MunicipalityState::moves_away` draws for the housed and those at risk.
             if could_move(i, age, moves.housed_max_age)
                 && draws.chance(id[i], crate::rng::Decision::Move as u32, moves.housed)
             {
@@ -1700,8 +1725,7 @@ fn quiet_pass(
             }
             let bits = draws.bits(id[i], crate::rng::Decision::HousingEvent as u32);
             let (u_housing, u_life) = ((bits >> 32) as u32, bits as u32);
-            let table = entry::housed_table(t, a, last_exit[i], age, m, params);
-            if u_housing < table[params::housed_event::COUNT - 1] {
+            if u_housing < any_event(at_risk) {
                 eventful.push(i as u32);
                 wake[i] = skip::NOW;
                 continue;
@@ -1718,9 +1742,13 @@ fn quiet_pass(
                 next_boundary(birth_month[i], last_exit[i], t, m, window)
             };
             let (h, l) = indices(t, a, p, last_exit[i], age + 1, m + 1);
-            let levels = bounds.levels(h, l);
+            let levels = if at_risk {
+                bounds.at_risk_levels(l)
+            } else {
+                bounds.levels(h, l)
+            };
             skip_levels[i] = levels;
-            asleep.add_housed(a, t);
+            asleep.add_quiet(at_risk, a, t);
             bounds.schedule(
                 draws,
                 id[i],
@@ -1732,31 +1760,46 @@ fn quiet_pass(
         } else {
             skip::NOW
         };
-        q.add_housed(a, t);
+        q.add_quiet(at_risk, a, t);
     }
     q
 }
 
-/// The rows (from 0) awake in month `m`, in order, into `awake`: everyone whose wake is due,
-/// which is everyone present who is not housed (their wake is `skip::NOW`) and no departed row
-/// (`skip::GONE`). About one row in ten is awake, in no pattern a branch predictor could follow,
-/// so each row of a chunk is written to a buffer and the count moves on by its flag, without a
-/// branch (0.42 against 0.65 ns a row for flags of 16 rows and a loop over the set bits).
-#[inline(never)]
-fn awake_rows(wake: &[i16], m: i16, awake: &mut Vec<u32>) {
+/// Who is awake in a month: a scan of the `wake` column.
+#[derive(Clone, Debug, Default)]
+struct AwakeRows {
+    /// The rows found awake (from the first live row), in order.
+    rows: Vec<u32>,
+    /// Room for the candidates of one chunk of rows, kept so no month pays to clear it.
+    chunk: Vec<u32>,
+}
+
+impl AwakeRows {
     const CHUNK: usize = 1024;
-    awake.clear();
-    // `w >> 2 <= m` without the shift: the two tag bits are below the month.
-    let due = (m << 2) | 3;
-    let mut buffer = [0u32; CHUNK + 1];
-    for (c, chunk) in wake.chunks(CHUNK).enumerate() {
-        let first = (c * CHUNK) as u32;
-        let mut count = 0;
-        for (row, &w) in chunk.iter().enumerate() {
-            buffer[count] = first + row as u32;
-            count += (w <= due) as usize;
+
+    /// The rows (from 0) awake in month `m`, in order: everyone whose wake is due, which is
+    /// everyone present who is not housed (their wake is `skip::NOW`) and no departed row
+    /// (`skip::GONE`). About one row in ten is awake, in no pattern a branch predictor could
+    /// follow, so each row of a chunk is written and the count moves on by the row's flag,
+    /// without a branch (0.42 against 0.65 ns a row for flags of 16 rows and a loop over the set
+    /// bits).
+    #[inline(never)]
+    fn scan(&mut self, wake: &[i16], m: i16) -> &[u32] {
+        self.rows.clear();
+        self.chunk.resize(Self::CHUNK + 1, 0);
+        let buffer = &mut self.chunk[..=Self::CHUNK];
+        // `w >> 2 <= m` without the shift: the two tag bits are below the month.
+        let due = (m << 2) | 3;
+        for (c, chunk) in wake.chunks(Self::CHUNK).enumerate() {
+            let first = (c * Self::CHUNK) as u32;
+            let mut count = 0;
+            for (row, &w) in chunk.iter().enumerate() {
+                buffer[count] = first + row as u32;
+                count += (w <= due) as usize;
+            }
+            self.rows.extend_from_slice(&buffer[..count]);
         }
-        awake.extend_from_slice(&buffer[..count]);
+        &self.rows
     }
 }
 
@@ -2021,8 +2064,9 @@ mod tests {
     /// One replicate of a scenario at 2 % scale over 2015-2018 (two years of burn-in), with
     /// `VERIFY_SLEEP` on (this is a unit test): every month, every sleeper is checked to be
     /// housed, quiet and inside their bounds, and the counts of the sleeping against a recount.
-    /// Returns the person-months spent asleep (so a test sees sleep happen at all).
-    fn run_checked(path: &std::path::Path, extra: &[&str]) -> u64 {
+    /// Returns the person-months spent asleep (so a test sees sleep happen at all), and of them
+    /// the person-months asleep at risk.
+    fn run_checked(path: &std::path::Path, extra: &[&str]) -> (u64, u64) {
         let sets: Vec<String> = [
             "run.scale=0.02",
             "run.start=\"2015-01\"",
@@ -2038,24 +2082,22 @@ mod tests {
         assert!(setup.skip.enabled);
         let mut model =
             super::Model::from_start(&setup, super::StartingPopulation::synthesise(&setup, 5, 0));
-        let mut slept = 0;
+        let (mut slept, mut slept_at_risk) = (0, 0);
         while model.month <= setup.params.end {
             let counts = model.step();
             let m = model.month.0 - 1 - setup.params.first_month.0;
-            slept += model
-                .municipalities
-                .iter()
-                .map(|s| {
-                    s.people
-                        .wake
-                        .iter()
-                        .filter(|&&w| w != crate::population::wake::GONE && (w >> 2) as i32 > m + 1)
-                        .count() as u64
-                })
-                .sum::<u64>();
+            for s in &model.municipalities {
+                let p = &s.people;
+                for (w, state) in p.wake.iter().zip(&p.housing) {
+                    if *w != crate::population::wake::GONE && (w >> 2) as i32 > m + 1 {
+                        slept += 1;
+                        slept_at_risk += (*state == crate::population::HousingState::AtRisk) as u64;
+                    }
+                }
+            }
             assert!(!counts.is_empty());
         }
-        slept
+        (slept, slept_at_risk)
     }
 
     #[test]
@@ -2066,10 +2108,22 @@ mod tests {
             ("baseline.toml", &["movement.enabled=true"][..]),
         ] {
             assert!(
-                run_checked(&scenario(file), extra) > 0,
+                run_checked(&scenario(file), extra).0 > 0,
                 "{file}: nobody slept"
             );
         }
+    }
+
+    /// People at risk sleep unless programme places look for them (the jobs & education and
+    /// health tracks reach people at risk).
+    #[test]
+    fn people_at_risk_sleep_unless_places_look_for_them() {
+        let (slept, at_risk) = run_checked(&scenario("baseline.toml"), &[]);
+        assert!(at_risk > 0 && at_risk < slept, "{at_risk} of {slept}");
+        let (_, setup) = crate::prepare::prepare(&scenario("tracks/health.toml"), &[]).unwrap();
+        assert!(setup.skip.at_risk_places);
+        let (slept, at_risk) = run_checked(&scenario("tracks/health.toml"), &[]);
+        assert!(slept > 0 && at_risk == 0, "{at_risk} of {slept}");
     }
 
     #[test]
@@ -2106,6 +2160,6 @@ mod tests {
         .unwrap();
         let (_, setup) = crate::prepare::prepare(&file, &[]).unwrap();
         assert!(setup.skip.care_places);
-        assert!(run_checked(&file, &[]) > 0);
+        assert!(run_checked(&file, &[]).0 > 0);
     }
 }

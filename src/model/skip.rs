@@ -1,9 +1,11 @@
-//! Skipping quiet months: someone housed outside every mechanism sleeps through the months in
-//! which nothing can happen to them, at no draw and no table look-up.
+//! Skipping quiet months: someone housed outside every mechanism, or at risk where no programme
+//! place looks for people at risk, sleeps through the months in which nothing can happen to
+//! them, at no draw and no table look-up.
 //!
-//! A quiet month has two independent chances of an event: the housing event (the housed table:
-//! death, entry into homelessness, at risk, an institution) and the life event (activity,
-//! psychiatric and substance-use flips). Each is *thinned* (Lewis and Shedler 1979, the
+//! A quiet month has two independent chances of an event: the housing event (for the housed the
+//! housed table: death, entry into homelessness, at risk, an institution; for someone at risk
+//! the at-risk table: death, entry, risk resolved) and the life event (activity, psychiatric
+//! and substance-use flips). Each is *thinned* (Lewis and Shedler 1979, the
 //! discrete-time form): a candidate month comes with probability `q`, a bound on the event's
 //! probability `p` in every month, and at a candidate the event happens with probability
 //! `p / q`. Months without a candidate have no event, so the waiting time to the next candidate
@@ -30,7 +32,7 @@
 
 use crate::rng::{Decision, PersonDraws};
 
-use super::params::{Params, housed_event};
+use super::params::{Params, at_risk_event, housed_event};
 
 pub use crate::population::wake::{GONE, NOW};
 /// Tag bits of a wake.
@@ -88,11 +90,13 @@ impl Levels {
     }
 }
 
-/// The bounds of one scenario: a level for each index of the housed and the life-event table.
+/// The bounds of one scenario: a level for each index of the housed and the life-event table,
+/// and one for the table of someone at risk.
 #[derive(Clone, Debug)]
 pub struct Bounds {
     housed: Vec<u8>,
     life: Vec<u8>,
+    at_risk: u8,
     /// Whether skipping is possible at all: the boundaries are computed with one return window,
     /// so a scenario whose dated changes move it takes every month exactly, as does a run too
     /// long for its wakes to fit 16 bits ([`MAX_MONTHS`]; validated runs are far shorter).
@@ -103,16 +107,20 @@ pub struct Bounds {
     /// Whether programme places ever look for care leavers under 23: a care leaver is quiet
     /// only in months without such places, which can come any month, so they never sleep.
     pub care_places: bool,
+    /// Whether programme places ever look for people at risk: then nobody sleeps at risk.
+    pub at_risk_places: bool,
     levels: Levels,
 }
 
 impl Bounds {
     /// The bounds over every set of levers of a scenario; `enabled` as `run.skip_quiet_months`;
-    /// `care_places` whether programme places ever look for care leavers.
+    /// `care_places` and `at_risk_places` whether programme places ever look for care leavers
+    /// and for people at risk.
     pub fn new<'a>(
         params: impl Iterator<Item = &'a Params> + Clone,
         enabled: bool,
         care_places: bool,
+        at_risk_places: bool,
     ) -> Bounds {
         let levels = Levels::new();
         let first = params.clone().next().expect("a scenario has levers");
@@ -128,6 +136,7 @@ impl Bounds {
                 p.housed[i][housed_event::COUNT - 1]
             }),
             life: max_over(first.life.len(), &|p, i| p.life[i][3]),
+            at_risk: max_over(1, &|p, _| p.at_risk[at_risk_event::COUNT - 1])[0],
             // A wake counts months from the first in 16 bits (with two bits of tag).
             enabled: enabled
                 && params
@@ -140,6 +149,7 @@ impl Bounds {
                 .max()
                 .unwrap_or(0),
             care_places,
+            at_risk_places,
             levels,
         }
     }
@@ -204,10 +214,19 @@ impl Bounds {
         ((month + 1 + gap as i32) * 4 + tag) as i16
     }
 
+    /// The levels of someone at risk with life-event index `life` (the at-risk table's level
+    /// in the high byte, where the housed have their housed table's).
+    #[inline(always)]
+    pub fn at_risk_levels(&self, life: usize) -> u16 {
+        ((self.at_risk as u16) << 8) | self.life[life] as u16
+    }
+
     /// Whether the bounds of `levels` still cover the indices `housed` and `life` (someone
-    /// asleep must never have a bound below their probability).
-    pub fn covers(&self, levels: u16, housed: usize, life: usize) -> bool {
-        self.housed[housed] >= (levels >> 8) as u8 && self.life[life] >= (levels & 0xFF) as u8
+    /// asleep must never have a bound below their probability); `housed` is `None` for someone
+    /// at risk.
+    pub fn covers(&self, levels: u16, housed: Option<usize>, life: usize) -> bool {
+        let housing = housed.map_or(self.at_risk, |h| self.housed[h]);
+        housing >= (levels >> 8) as u8 && self.life[life] >= (levels & 0xFF) as u8
     }
 }
 
@@ -219,9 +238,11 @@ mod tests {
         Bounds {
             housed: Vec::new(),
             life: Vec::new(),
+            at_risk: NEVER,
             enabled: true,
             movement_max_age: 0,
             care_places: false,
+            at_risk_places: false,
             levels: Levels::new(),
         }
     }
