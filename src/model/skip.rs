@@ -1,6 +1,5 @@
-//! Skipping quiet months: someone housed outside every mechanism, or at risk where no programme
-//! place looks for people at risk, sleeps through the months in which nothing can happen to
-//! them, at no draw and no table look-up.
+//! Skipping quiet months: someone housed outside every mechanism, or at risk, sleeps through
+//! the months in which nothing can happen to them, at no draw and no table look-up.
 //!
 //! A quiet month has two independent chances of an event: the housing event (for the housed the
 //! housed table: death, entry into homelessness, at risk, an institution; for someone at risk
@@ -107,20 +106,16 @@ pub struct Bounds {
     /// Whether programme places ever look for care leavers under 23: a care leaver is quiet
     /// only in months without such places, which can come any month, so they never sleep.
     pub care_places: bool,
-    /// Whether programme places ever look for people at risk: then nobody sleeps at risk.
-    pub at_risk_places: bool,
     levels: Levels,
 }
 
 impl Bounds {
     /// The bounds over every set of levers of a scenario; `enabled` as `run.skip_quiet_months`;
-    /// `care_places` and `at_risk_places` whether programme places ever look for care leavers
-    /// and for people at risk.
+    /// `care_places` whether programme places ever look for care leavers.
     pub fn new<'a>(
         params: impl Iterator<Item = &'a Params> + Clone,
         enabled: bool,
         care_places: bool,
-        at_risk_places: bool,
     ) -> Bounds {
         let levels = Levels::new();
         let first = params.clone().next().expect("a scenario has levers");
@@ -149,7 +144,6 @@ impl Bounds {
                 .max()
                 .unwrap_or(0),
             care_places,
-            at_risk_places,
             levels,
         }
     }
@@ -242,7 +236,6 @@ mod tests {
             enabled: true,
             movement_max_age: 0,
             care_places: false,
-            at_risk_places: false,
             levels: Levels::new(),
         }
     }
