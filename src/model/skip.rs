@@ -103,20 +103,12 @@ pub struct Bounds {
     /// The highest age (months) at which someone housed may move to another municipality, over
     /// every stretch (someone who could move is taken through every month).
     pub movement_max_age: i32,
-    /// Whether programme places ever look for care leavers under 23: a care leaver is quiet
-    /// only in months without such places, which can come any month, so they never sleep.
-    pub care_places: bool,
     levels: Levels,
 }
 
 impl Bounds {
-    /// The bounds over every set of levers of a scenario; `enabled` as `run.skip_quiet_months`;
-    /// `care_places` whether programme places ever look for care leavers.
-    pub fn new<'a>(
-        params: impl Iterator<Item = &'a Params> + Clone,
-        enabled: bool,
-        care_places: bool,
-    ) -> Bounds {
+    /// The bounds over every set of levers of a scenario; `enabled` as `run.skip_quiet_months`.
+    pub fn new<'a>(params: impl Iterator<Item = &'a Params> + Clone, enabled: bool) -> Bounds {
         let levels = Levels::new();
         let first = params.clone().next().expect("a scenario has levers");
         let max_over = |len: usize, threshold: &dyn Fn(&Params, usize) -> u32| -> Vec<u8> {
@@ -143,7 +135,6 @@ impl Bounds {
                 .map(|p| p.movement.housed_max_age)
                 .max()
                 .unwrap_or(0),
-            care_places,
             levels,
         }
     }
@@ -235,7 +226,6 @@ mod tests {
             at_risk: NEVER,
             enabled: true,
             movement_max_age: 0,
-            care_places: false,
             levels: Levels::new(),
         }
     }
