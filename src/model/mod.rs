@@ -1613,8 +1613,9 @@ fn quiet_pass(
     for &row in awake {
         let i = row as usize + first;
         if wake[i] != skip::NOW {
-            // Nothing changes the housing of someone asleep at risk (no programme looks for
-            // them, no writer reaches them), so it says which count they slept in.
+            // What writes someone asleep changes their programmes, tenancy or support, and at
+            // most the housing of someone housed (support starting), never of someone at risk:
+            // their housing says which count they slept in.
             let at_risk = housing[i] == HousingState::AtRisk;
             asleep.remove_quiet(at_risk, activity_col[i], traits_col[i]);
         }
