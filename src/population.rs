@@ -185,9 +185,9 @@ pub mod tie {
     }
 }
 
-/// Who young people are when they appear: the scenario's population parameters with the laws
-/// drawn from prepared once (a Poisson law's setup takes an `exp`, which per person was 3 % of
-/// a national run).
+/// Who young people are when they appear: the scenario's population parameters, with the laws
+/// of the number of ties prepared once rather than per person (a Poisson law's setup takes an
+/// `exp`, which per person was 3 % of a national run).
 #[derive(Clone, Debug)]
 pub struct Newcomers<'a> {
     pub params: &'a PopulationParams,
@@ -270,7 +270,8 @@ pub struct People {
     /// When someone quiet wakes for their next month taken through in full (`model::skip`):
     /// `month * 4 + tag` with months from the run's first month, or `wake::NOW`/`wake::GONE`.
     pub wake: Vec<i16>,
-    /// The bound levels their sleep was drawn under (housed table high byte, life events low).
+    /// The bound levels their sleep was drawn under: the housing event's in the high byte (the
+    /// housed table's, or the at-risk table's for someone asleep at risk), the life events' low.
     pub skip_levels: Vec<u16>,
 }
 
