@@ -12,8 +12,9 @@
 use rand::RngExt;
 
 use crate::calendar::Month;
-use crate::rng::{ReplicateKey, person_rng};
+use crate::rng::{ReplicateKey, StreamRng, person_rng};
 use crate::scenario::PopulationParams;
+use rand_distr::Poisson;
 
 /// Risk factors, one bit each in [`People::traits`].
 pub mod traits {
@@ -151,6 +152,11 @@ pub mod tie {
     /// Full willingness to host, in percent.
     pub const FULL_WILLINGNESS: u8 = 100;
 
+    /// The kind in a person's first slot while their initial ties are not drawn yet
+    /// ([`super::People::draw_ties`]); the first two targets then hold the range of serial
+    /// numbers their peers come from.
+    pub const UNDRAWN: u8 = u8::MAX;
+
     /// Draws the initial home-based ties of a new person: `count` ties (Poisson, at most
     /// [`SLOTS`]; none without a law), each external with probability `external_share`, else a
     /// peer drawn uniformly from the serial numbers `peers.0..peers.1` of the municipality.
@@ -201,6 +207,15 @@ impl<'a> Newcomers<'a> {
             params,
             home_ties: tie::count_law(params.home_ties_mean),
             care_leaver_ties: tie::count_law(params.home_ties_mean_care),
+        }
+    }
+
+    /// The law of the number of initial ties of someone with traits `t` (none: no ties).
+    fn tie_law(&self, t: u8) -> Option<&Poisson<f64>> {
+        if t & traits::CARE != 0 {
+            self.care_leaver_ties.as_ref()
+        } else {
+            self.home_ties.as_ref()
         }
     }
 }
@@ -256,6 +271,7 @@ pub struct People {
     /// Programmes the person takes part in (bits of `PROGRAMME_*`).
     pub programmes: Vec<u8>,
     /// Ties, `tie::SLOTS` per person: target id (peers), kind and willingness to host (%).
+    /// Until first read the first kind is `tie::UNDRAWN` ([`People::draw_ties`]).
     pub tie_target: Vec<u32>,
     pub tie_kind: Vec<u8>,
     pub tie_willingness: Vec<u8>,
@@ -366,8 +382,78 @@ impl People {
         newcomers: &Newcomers,
         peers: (u32, u32),
     ) {
-        let p = newcomers.params;
+        let (t, activity, latent) =
+            Self::draw_attributes(&mut person_rng(key, id), newcomers.params);
+        self.id.push(id);
+        self.birth_month.push(birth_month.0);
+        self.traits.push(t);
+        self.activity.push(activity as u8);
+        self.latent_type.push(latent);
+        self.housing.push(HousingState::Housed);
+        self.state_detail.push(0);
+        self.state_since.push(NEVER);
+        self.spell_start.push(NEVER);
+        self.last_exit.push(NEVER);
+        self.rehoused_with.push(0);
+        self.months_homeless.push(0);
+        self.episodes.push(0);
+        self.host_slot.push(tie::NO_HOST);
+        self.programmes.push(0);
+        // The initial ties are drawn when first read (most people never have theirs read:
+        // they are read when someone becomes homeless, takes up support or moves), from the
+        // same stream, so they are the ties drawing them now would give.
+        if newcomers.tie_law(t).is_some() {
+            self.tie_kind.extend([tie::UNDRAWN, 0, 0, 0, 0, 0]);
+            self.tie_target.extend([peers.0, peers.1, 0, 0, 0, 0]);
+        } else {
+            self.tie_kind.extend([tie::EMPTY; tie::SLOTS]);
+            self.tie_target.extend([0; tie::SLOTS]);
+        }
+        self.tie_willingness.extend([0; tie::SLOTS]);
+        self.cooldown_until.push(NEVER);
+        self.tenancy.push(0);
+        self.support.push(0);
+        self.support_since.push(NEVER);
+        self.wake.push(wake::NOW);
+        self.skip_levels.push(0);
+    }
+
+    /// Whether row `i`'s initial ties are still to be drawn.
+    #[inline(always)]
+    pub fn ties_undrawn(&self, i: usize) -> bool {
+        self.tie_kind[i * tie::SLOTS] == tie::UNDRAWN
+    }
+
+    /// Draws row `i`'s initial ties if they are not drawn yet: their stream replayed past the
+    /// attributes, under `newcomers` as they were when the row was appended.
+    pub fn draw_ties(&mut self, i: usize, key: ReplicateKey, newcomers: &Newcomers) {
+        if !self.ties_undrawn(i) {
+            return;
+        }
+        let id = self.id[i];
         let mut rng = person_rng(key, id);
+        let (t, _, _) = Self::draw_attributes(&mut rng, newcomers.params);
+        let slots = i * tie::SLOTS..(i + 1) * tie::SLOTS;
+        let peers = (
+            self.tie_target[slots.start],
+            self.tie_target[slots.start + 1],
+        );
+        let ties = tie::initial_ties(
+            &mut rng,
+            newcomers.tie_law(t),
+            newcomers.params.external_tie_share,
+            id >> 24,
+            peers,
+        );
+        for (s, (kind, target)) in slots.zip(ties) {
+            self.tie_kind[s] = kind;
+            self.tie_target[s] = target;
+            self.tie_willingness[s] = if kind == 0 { 0 } else { 100 };
+        }
+    }
+
+    /// A new person's traits, activity and latent type: the first draws of their stream.
+    fn draw_attributes(rng: &mut StreamRng, p: &PopulationParams) -> (u8, Activity, u8) {
         let mut t = 0u8;
         // Independent draws per trait; the hazard ratios then carry the overlap (shrinkage).
         if rng.random_bool(p.care_history_share) {
@@ -402,39 +488,7 @@ impl People {
         } else {
             2
         };
-        let count = if t & traits::CARE != 0 {
-            newcomers.care_leaver_ties.as_ref()
-        } else {
-            newcomers.home_ties.as_ref()
-        };
-        let ties = tie::initial_ties(&mut rng, count, p.external_tie_share, id >> 24, peers);
-
-        self.id.push(id);
-        self.birth_month.push(birth_month.0);
-        self.traits.push(t);
-        self.activity.push(activity as u8);
-        self.latent_type.push(latent);
-        self.housing.push(HousingState::Housed);
-        self.state_detail.push(0);
-        self.state_since.push(NEVER);
-        self.spell_start.push(NEVER);
-        self.last_exit.push(NEVER);
-        self.rehoused_with.push(0);
-        self.months_homeless.push(0);
-        self.episodes.push(0);
-        self.host_slot.push(tie::NO_HOST);
-        self.programmes.push(0);
-        for (kind, target) in ties {
-            self.tie_kind.push(kind);
-            self.tie_target.push(target);
-            self.tie_willingness.push(if kind == 0 { 0 } else { 100 });
-        }
-        self.cooldown_until.push(NEVER);
-        self.tenancy.push(0);
-        self.support.push(0);
-        self.support_since.push(NEVER);
-        self.wake.push(wake::NOW);
-        self.skip_levels.push(0);
+        (t, activity, latent)
     }
 
     /// The row of a person id, given the serial number of row 0 (rows are in serial order).
@@ -446,6 +500,10 @@ impl People {
 
     /// A copy of row `i`, for a move to another municipality.
     pub fn person(&self, i: usize) -> Person {
+        assert!(
+            !self.ties_undrawn(i),
+            "a mover's ties are drawn before they move"
+        );
         let slots = tie::SLOTS;
         let mut ties = [(0u8, 0u8); tie::SLOTS];
         for (s, tie) in ties.iter_mut().enumerate() {
@@ -627,7 +685,11 @@ mod tests {
     fn trait_shares_match_parameters() {
         let p = params();
         let n = 200_000;
-        let people = initial_people(ReplicateKey::new(7, 1), 0, n, Month::new(2010, 1), &p);
+        let key = ReplicateKey::new(7, 1);
+        let mut people = initial_people(key, 0, n, Month::new(2010, 1), &p);
+        for i in 0..people.len() {
+            people.draw_ties(i, key, &Newcomers::new(&p));
+        }
         let share =
             |bit: u8| people.traits.iter().filter(|&&t| t & bit != 0).count() as f64 / n as f64;
         for (bit, expected) in [
@@ -665,12 +727,60 @@ mod tests {
     #[test]
     fn the_same_key_gives_the_same_people() {
         let p = params();
-        let a = initial_people(ReplicateKey::new(5, 2), 1, 1000, Month::new(2010, 1), &p);
-        let b = initial_people(ReplicateKey::new(5, 2), 1, 1000, Month::new(2010, 1), &p);
-        let c = initial_people(ReplicateKey::new(5, 3), 1, 1000, Month::new(2010, 1), &p);
+        let people = |key: ReplicateKey| {
+            let mut people = initial_people(key, 1, 1000, Month::new(2010, 1), &p);
+            for i in 0..people.len() {
+                people.draw_ties(i, key, &Newcomers::new(&p));
+            }
+            people
+        };
+        let (a, b) = (
+            people(ReplicateKey::new(5, 2)),
+            people(ReplicateKey::new(5, 2)),
+        );
+        let c = people(ReplicateKey::new(5, 3));
         assert_eq!(a.traits, b.traits);
         assert_eq!(a.tie_kind, b.tie_kind);
         assert_eq!(a.tie_target, b.tie_target);
         assert_ne!(a.traits, c.traits);
+        assert_ne!(a.tie_target, c.tie_target);
+    }
+
+    /// Initial ties are drawn when first read: what they are must not depend on when that is,
+    /// where the row then sits or who was appended since. Rows drawn at once and rows drawn in
+    /// reverse order after more entrants and after the first rows were dropped agree slot for
+    /// slot (and their peers come from the range of serials they were appended with).
+    #[test]
+    fn ties_drawn_late_are_the_ties_drawn_at_once() {
+        let p = params();
+        let key = ReplicateKey::new(9, 4);
+        let newcomers = Newcomers::new(&p);
+        let (mut now, mut late) = (People::default(), People::default());
+        for serial in 0..3_000u32 {
+            let peers = (serial / 2, serial + 1);
+            for people in [&mut now, &mut late] {
+                people.push_new(key, person_id(2, serial), Month(100), &newcomers, peers);
+            }
+            now.draw_ties(serial as usize, key, &newcomers);
+        }
+        assert!((0..now.len()).all(|i| !now.ties_undrawn(i)));
+        assert!((0..late.len()).any(|i| late.ties_undrawn(i)));
+        let dropped = 700;
+        late.drop_prefix(dropped);
+        for i in (0..late.len()).rev() {
+            late.draw_ties(i, key, &newcomers);
+        }
+        let slots = dropped * tie::SLOTS..;
+        assert_eq!(now.tie_kind[slots.clone()], late.tie_kind[..]);
+        assert_eq!(now.tie_target[slots.clone()], late.tie_target[..]);
+        assert_eq!(now.tie_willingness[slots], late.tie_willingness[..]);
+        for i in 0..now.len() {
+            for s in i * tie::SLOTS..(i + 1) * tie::SLOTS {
+                if now.tie_kind[s] == tie::PEER {
+                    let serial = now.tie_target[s] & 0x00FF_FFFF;
+                    assert!((i as u32 / 2..i as u32 + 1).contains(&serial));
+                }
+            }
+        }
     }
 }

@@ -40,6 +40,7 @@ pub fn run_trial(
     let mut people = People::default();
     for k in 0..trial.cohort {
         people.push_new(key, k, Month(-25 * 12), &newcomers, (0, trial.cohort));
+        people.draw_ties(k as usize, key, &newcomers);
     }
     let first = key.month(0);
     let in_cti: Vec<bool> = (0..people.len())

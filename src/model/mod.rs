@@ -598,6 +598,17 @@ impl MunicipalityState {
         self.people.row_of(self.base_serial, id)
     }
 
+    /// Draws row `i`'s initial ties under the population levers of the month the row was
+    /// appended: the first month for the starting population, else the month they turned 18.
+    #[cold]
+    fn draw_ties(&mut self, i: usize, setup: &Setup, key: ReplicateKey) {
+        let first = setup.params.first_month;
+        let appended = Month((self.people.birth_month[i] + AGE_ENTRY_MONTHS).max(first.0));
+        let levers = setup.levers_at(self.index as usize, appended);
+        let newcomers = crate::population::Newcomers::new(&levers.population);
+        self.people.draw_ties(i, key, &newcomers);
+    }
+
     fn begin_spell(&mut self, i: usize, month: i32, params: &Params, c: &mut MonthCounts) {
         self.release_unit(i);
         c.cti_losses += (self.people.housing[i] == HousingState::HousedSupported
@@ -756,8 +767,16 @@ impl MunicipalityState {
                 c.exits_age30 += 1;
                 continue;
             }
+            // Ties are read from the month someone becomes homeless, takes up support (which
+            // someone at risk may, through a programme place) or moves: their initial ties are
+            // drawn then (most people's never are).
+            if !matches!(state, HousingState::Housed | HousingState::AtRisk)
+                && self.people.ties_undrawn(i)
+            {
+                self.draw_ties(i, setup, key);
+            }
             if let Some(d) = destinations
-                && self.moves_away(i, state, age, m, params, draws, d)
+                && self.moves_away(i, state, age, m, params, draws, d, (setup, key))
             {
                 c.moved_out += 1;
                 continue;
@@ -808,6 +827,9 @@ impl MunicipalityState {
                     continue;
                 }
                 Outcome::Homeless(route) => {
+                    if self.people.ties_undrawn(i) {
+                        self.draw_ties(i, setup, key);
+                    }
                     c.homeless_entries += 1;
                     match route {
                         Route::Direct => c.entries_direct += 1,
@@ -1057,6 +1079,7 @@ impl MunicipalityState {
         params: &Params,
         draws: crate::rng::PersonDraws,
         destinations: &movement::Destinations,
+        ties: (&Setup, ReplicateKey),
     ) -> bool {
         let rules = &params.movement;
         let p = &self.people;
@@ -1079,6 +1102,9 @@ impl MunicipalityState {
         let destination = destinations.pick(homeless, self.index, u);
         if destination == self.index {
             return false;
+        }
+        if self.people.ties_undrawn(i) {
+            self.draw_ties(i, ties.0, ties.1);
         }
         let mut person = self.people.person(i);
         if homeless {
