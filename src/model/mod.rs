@@ -769,9 +769,12 @@ impl MunicipalityState {
             }
             // Ties are read from the month someone becomes homeless, takes up support (which
             // someone at risk may, through a programme place) or moves: their initial ties are
-            // drawn then (most people's never are).
-            if !matches!(state, HousingState::Housed | HousingState::AtRisk)
-                && self.people.ties_undrawn(i)
+            // drawn then (most people's never are; not on admission to an institution, whose
+            // discharge into homelessness draws them).
+            if !matches!(
+                state,
+                HousingState::Housed | HousingState::AtRisk | HousingState::Institution
+            ) && self.people.ties_undrawn(i)
             {
                 self.draw_ties(i, setup, key);
             }
