@@ -767,13 +767,12 @@ impl MunicipalityState {
                 c.exits_age30 += 1;
                 continue;
             }
-            // Ties are read from the month someone becomes homeless, takes up support (which
-            // someone at risk may, through a programme place) or moves: their initial ties are
-            // drawn then (most people's never are; not on admission to an institution, whose
-            // discharge into homelessness draws them).
-            if !matches!(
+            // Ties are read from the month someone becomes homeless (below), moves (in
+            // `moves_away`) or takes up support, which someone at risk may through a programme
+            // place: their initial ties are drawn then (most people's never are).
+            if matches!(
                 state,
-                HousingState::Housed | HousingState::AtRisk | HousingState::Institution
+                HousingState::HousedSupported | HousingState::AfterSupport
             ) && self.people.ties_undrawn(i)
             {
                 self.draw_ties(i, setup, key);

@@ -25,6 +25,7 @@ pub use crate::population::tie::{
 
 /// Home-based and street ties of a person.
 pub fn tie_counts(people: &People, i: usize) -> (u32, u32) {
+    debug_assert!(!people.ties_undrawn(i), "ties read before they were drawn");
     let (mut home, mut street) = (0, 0);
     for &k in &people.tie_kind[i * SLOTS..(i + 1) * SLOTS] {
         home += (k == EXTERNAL || k == PEER) as u32;
