@@ -1874,22 +1874,38 @@ impl AwakeRows {
 
     /// The rows (from 0) awake in month `m`, in order: everyone whose wake is due, which is
     /// everyone present who is not housed (their wake is `skip::NOW`) and no departed row
-    /// (`skip::GONE`). About one row in ten is awake, in no pattern a branch predictor could
-    /// follow, so each row of a chunk is written and the count moves on by the row's flag,
-    /// without a branch (0.42 against 0.65 ns a row for flags of 16 rows and a loop over the set
+    /// (`skip::GONE`). About one row in twelve is awake, in no pattern a branch predictor could
+    /// follow, so nothing here branches on a row: eight rows at a time give a mask of who is
+    /// due, the mask's entry in [`COMPACTION`] the offsets of those rows, and all eight offsets
+    /// are written while the count moves on by the mask's ones (0.42 ns a row writing every
+    /// row and moving on by its flag; 0.65 ns for flags of 16 rows and a loop over the set
     /// bits).
     #[inline(never)]
     fn scan(&mut self, wake: &[i16], m: i16) -> &[u32] {
         self.rows.clear();
-        self.chunk.resize(Self::CHUNK + 1, 0);
-        let buffer = &mut self.chunk[..=Self::CHUNK];
+        self.chunk.resize(Self::CHUNK + 8, 0);
+        let buffer = &mut self.chunk[..Self::CHUNK + 8];
         // `w >> 2 <= m` without the shift: the two tag bits are below the month.
         let due = (m << 2) | 3;
         for (c, chunk) in wake.chunks(Self::CHUNK).enumerate() {
             let first = (c * Self::CHUNK) as u32;
             let mut count = 0;
-            for (row, &w) in chunk.iter().enumerate() {
-                buffer[count] = first + row as u32;
+            let mut blocks = chunk.chunks_exact(8);
+            for (b, block) in blocks.by_ref().enumerate() {
+                let mut mask = 0;
+                for (k, &w) in block.iter().enumerate() {
+                    mask |= ((w <= due) as usize) << k;
+                }
+                let base = first + (b * 8) as u32;
+                let (offsets, ones) = &COMPACTION[mask];
+                for (out, &offset) in buffer[count..count + 8].iter_mut().zip(offsets) {
+                    *out = base + offset as u32;
+                }
+                count += *ones as usize;
+            }
+            let rest = first + (chunk.len() - blocks.remainder().len()) as u32;
+            for (row, &w) in blocks.remainder().iter().enumerate() {
+                buffer[count] = rest + row as u32;
                 count += (w <= due) as usize;
             }
             self.rows.extend_from_slice(&buffer[..count]);
@@ -1897,6 +1913,26 @@ impl AwakeRows {
         &self.rows
     }
 }
+
+/// For each mask of eight rows, the offsets of its set bits in order (then zeros) and their
+/// number: the rows [`AwakeRows::scan`] writes for a block of eight.
+static COMPACTION: [([u8; 8], u8); 256] = {
+    let mut table = [([0u8; 8], 0u8); 256];
+    let mut mask = 0;
+    while mask < 256 {
+        let (mut k, mut ones) = (0, 0);
+        while k < 8 {
+            if mask >> k & 1 == 1 {
+                table[mask].0[ones] = k as u8;
+                ones += 1;
+            }
+            k += 1;
+        }
+        table[mask].1 = ones as u8;
+        mask += 1;
+    }
+    table
+};
 
 /// The first month after `month` at which the tables or the quietness of someone housed change
 /// by the calendar alone: the return bands and the 12-month follow-up after an exit, the end of
@@ -2149,6 +2185,42 @@ impl<'a> Model<'a> {
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
+
+    /// The scan finds exactly the rows a plain filter finds, in order, for every length around
+    /// its blocks of eight and chunks of 1,024 and for wakes around the month (a tag on each),
+    /// departed rows and rows awake now.
+    #[test]
+    fn the_scan_finds_the_rows_a_filter_finds() {
+        use crate::model::skip::{GONE, NOW};
+        let mut rng = crate::rng::test_rng(11);
+        let mut awake = super::AwakeRows::default();
+        let month = 100i16;
+        for len in [0, 1, 7, 8, 9, 15, 1023, 1024, 1025, 1031, 5000] {
+            for density in [0.0, 0.08, 0.5, 1.0] {
+                let wake: Vec<i16> = (0..len)
+                    .map(|_| {
+                        use rand::RngExt;
+                        match rng.random_range(0..10) {
+                            0 => NOW,
+                            1 => GONE,
+                            _ if rng.random_bool(density) => {
+                                (month - rng.random_range(0..2)) * 4 + rng.random_range(0..4)
+                            }
+                            _ => (month + rng.random_range(1..3)) * 4 + rng.random_range(0..4),
+                        }
+                    })
+                    .collect();
+                let expected: Vec<u32> = (0..len as u32)
+                    .filter(|&i| wake[i as usize] >> 2 <= month)
+                    .collect();
+                assert_eq!(
+                    awake.scan(&wake, month),
+                    &expected[..],
+                    "{len} rows at {density}"
+                );
+            }
+        }
+    }
 
     fn scenario(rel: &str) -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
