@@ -1699,7 +1699,16 @@ fn quiet_pass(
     // The month's counts: everyone asleep, and below everyone awake and quiet (who then fall
     // asleep, when months are skipped).
     let (mut waking, mut quiet_awake) = (Tally::default(), Tally::default());
-    for &row in awake {
+    for (k, &row) in awake.iter().enumerate() {
+        // The columns a month reads first, eight awake rows ahead: at one row in twelve awake
+        // most of their reads are a new cache line (birth month and last exit: -1.9 % of a
+        // national replicate; with the id: -5 % in all; more columns gave no more).
+        if let Some(&ahead) = awake.get(k + 8) {
+            let j = ahead as usize + first;
+            prefetch(&birth_month[j]);
+            prefetch(&last_exit[j]);
+            prefetch(&id[j]);
+        }
         let i = row as usize + first;
         let state = housing[i];
         let at_risk = state == HousingState::AtRisk;
@@ -1858,6 +1867,22 @@ impl Tally {
         }
         c
     }
+}
+
+/// Asks for the cache line of `x` ahead of its use (a hint: nothing else changes; a no-op
+/// off x86-64).
+#[inline(always)]
+fn prefetch<T>(x: &T) {
+    // SAFETY: `_mm_prefetch` needs SSE, which every x86-64 CPU has (it is in the target's
+    // baseline); a prefetch reads and writes nothing the program can see, whatever the address.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            (x as *const T).cast::<i8>(),
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
 }
 
 /// Who is awake in a month: a scan of the `wake` column.
