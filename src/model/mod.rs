@@ -754,7 +754,16 @@ impl MunicipalityState {
             &mut forced,
         );
         let mut forced_bits = forced.iter();
-        for &row in &eventful {
+        for (k, &row) in eventful.iter().enumerate() {
+            // Most eventful rows are homeless, and their month reads these columns (spell,
+            // state, exit, ties) at rows far apart: asked for four rows ahead (-2.4 %).
+            if let Some(&ahead) = eventful.get(k + 4) {
+                let j = (ahead & !FORCED) as usize;
+                prefetch(&self.people.spell_start[j]);
+                prefetch(&self.people.state_since[j]);
+                prefetch(&self.people.last_exit[j]);
+                prefetch(&self.people.tie_kind[j * crate::population::tie::SLOTS]);
+            }
             let i = (row & !FORCED) as usize;
             let forced_bits = (row & FORCED != 0).then(|| *forced_bits.next().expect("in order"));
             let state = self.people.housing[i];
