@@ -410,6 +410,12 @@ impl People {
             self.tie_target.extend([0; tie::SLOTS]);
         }
         self.tie_willingness.extend([0; tie::SLOTS]);
+        self.push_unattached();
+    }
+
+    /// The last columns of a row just appended, the same for a newcomer and an arrival: off no
+    /// list, no tenancy, no support, awake.
+    fn push_unattached(&mut self) {
         self.cooldown_until.push(NEVER);
         self.tenancy.push(0);
         self.support.push(0);
@@ -555,12 +561,7 @@ impl People {
             self.tie_willingness
                 .push(if external { willingness } else { 0 });
         }
-        self.cooldown_until.push(NEVER);
-        self.tenancy.push(0);
-        self.support.push(0);
-        self.support_since.push(NEVER);
-        self.wake.push(wake::NOW);
-        self.skip_levels.push(0);
+        self.push_unattached();
     }
 
     /// Takes person `i`, if asleep, through the month after `month` (counted from the run's
