@@ -10,11 +10,11 @@
 //! on policy levers: a baseline and a policy scenario face the same people (common random numbers).
 
 use rand::RngExt;
+use rand_distr::Poisson;
 
 use crate::calendar::Month;
 use crate::rng::{ReplicateKey, StreamRng, person_rng};
 use crate::scenario::PopulationParams;
-use rand_distr::Poisson;
 
 /// Risk factors, one bit each in [`People::traits`].
 pub mod traits {
@@ -403,7 +403,8 @@ impl People {
         // they are read when someone becomes homeless, takes up support or moves), from the
         // same stream, so they are the ties drawing them now would give.
         if newcomers.tie_law(t).is_some() {
-            self.tie_kind.extend([tie::UNDRAWN, 0, 0, 0, 0, 0]);
+            let e = tie::EMPTY;
+            self.tie_kind.extend([tie::UNDRAWN, e, e, e, e, e]);
             self.tie_target.extend([peers.0, peers.1, 0, 0, 0, 0]);
         } else {
             self.tie_kind.extend([tie::EMPTY; tie::SLOTS]);
@@ -454,7 +455,11 @@ impl People {
         for (s, (kind, target)) in slots.zip(ties) {
             self.tie_kind[s] = kind;
             self.tie_target[s] = target;
-            self.tie_willingness[s] = if kind == 0 { 0 } else { 100 };
+            self.tie_willingness[s] = if kind == tie::EMPTY {
+                0
+            } else {
+                tie::FULL_WILLINGNESS
+            };
         }
     }
 

@@ -598,6 +598,14 @@ impl MunicipalityState {
         self.people.row_of(self.base_serial, id)
     }
 
+    /// Row `i`'s initial ties, drawn if they are not yet (`People::draw_ties`).
+    #[inline(always)]
+    fn ensure_ties(&mut self, i: usize, setup: &Setup, key: ReplicateKey) {
+        if self.people.ties_undrawn(i) {
+            self.draw_ties(i, setup, key);
+        }
+    }
+
     /// Draws row `i`'s initial ties under the population levers of the month the row was
     /// appended: the first month for the starting population, else the month they turned 18.
     #[cold]
@@ -782,9 +790,8 @@ impl MunicipalityState {
             if matches!(
                 state,
                 HousingState::HousedSupported | HousingState::AfterSupport
-            ) && self.people.ties_undrawn(i)
-            {
-                self.draw_ties(i, setup, key);
+            ) {
+                self.ensure_ties(i, setup, key);
             }
             if let Some(d) = destinations
                 && self.moves_away(i, state, age, m, params, draws, d, (setup, key))
@@ -838,9 +845,7 @@ impl MunicipalityState {
                     continue;
                 }
                 Outcome::Homeless(route) => {
-                    if self.people.ties_undrawn(i) {
-                        self.draw_ties(i, setup, key);
-                    }
+                    self.ensure_ties(i, setup, key);
                     c.homeless_entries += 1;
                     match route {
                         Route::Direct => c.entries_direct += 1,
@@ -1114,9 +1119,7 @@ impl MunicipalityState {
         if destination == self.index {
             return false;
         }
-        if self.people.ties_undrawn(i) {
-            self.draw_ties(i, ties.0, ties.1);
-        }
+        self.ensure_ties(i, ties.0, ties.1);
         let mut person = self.people.person(i);
         if homeless {
             // They arrive without a place to sleep; the destination's sleeping phase places them.
