@@ -120,13 +120,15 @@ fn allocation(bencher: Bencher) {
     let listed: usize = rows.iter().map(|(r, _)| r.len()).sum();
     let (key, month) = (model.key, model.month);
     let draws = key.month(month.0);
+    // Kept from sample to sample, as each municipality keeps its own from month to month.
+    let mut laws = vec![allocation::VacancyLaws::default(); model.municipalities.len()];
     bencher.counter(ItemsCount::new(listed)).bench_local(|| {
         let mut offers = 0;
         let mut queue = Vec::new();
-        for (m, (rows, _)) in model.municipalities.iter().zip(&rows) {
+        for ((m, (rows, _)), laws) in model.municipalities.iter().zip(&rows).zip(&mut laws) {
             let params = &setup.levers_at(m.index as usize, month).params;
             let slots =
-                allocation::draw_slots(key, m.index, month.0, params, &m.stock, &m.occupied);
+                allocation::draw_slots(key, m.index, month.0, params, &m.stock, &m.occupied, laws);
             allocation::build_queue(&m.people, rows, month.0, params, &mut queue);
             let (made, _) = allocation::make_offers(
                 &queue,

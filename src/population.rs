@@ -191,31 +191,48 @@ pub mod tie {
     }
 }
 
-/// Who young people are when they appear: the scenario's population parameters, with the laws
-/// of the number of ties prepared once rather than per person (a Poisson law's setup takes an
-/// `exp`, which per person was 3 % of a national run).
+/// The laws of a new person's number of initial ties (home-based; care leavers'), prepared once
+/// per set of population parameters: a Poisson law's setup takes an `exp`, which per person was
+/// 3 % of a national run, and per municipality-month two `exp`s were 4 % of a run at scale 0.01.
+#[derive(Clone, Copy, Debug)]
+pub struct TieLaws {
+    home: Option<Poisson<f64>>,
+    care_leaver: Option<Poisson<f64>>,
+}
+
+impl TieLaws {
+    pub fn new(params: &PopulationParams) -> TieLaws {
+        TieLaws {
+            home: tie::count_law(params.home_ties_mean),
+            care_leaver: tie::count_law(params.home_ties_mean_care),
+        }
+    }
+}
+
+/// Who young people are when they appear: the scenario's population parameters with the laws
+/// of their number of ties.
 #[derive(Clone, Debug)]
 pub struct Newcomers<'a> {
     pub params: &'a PopulationParams,
-    home_ties: Option<rand_distr::Poisson<f64>>,
-    care_leaver_ties: Option<rand_distr::Poisson<f64>>,
+    laws: TieLaws,
 }
 
 impl<'a> Newcomers<'a> {
     pub fn new(params: &'a PopulationParams) -> Newcomers<'a> {
-        Newcomers {
-            params,
-            home_ties: tie::count_law(params.home_ties_mean),
-            care_leaver_ties: tie::count_law(params.home_ties_mean_care),
-        }
+        Newcomers::with_laws(params, TieLaws::new(params))
+    }
+
+    /// With laws prepared before (they must be `TieLaws::new(params)`).
+    pub fn with_laws(params: &'a PopulationParams, laws: TieLaws) -> Newcomers<'a> {
+        Newcomers { params, laws }
     }
 
     /// The law of the number of initial ties of someone with traits `t` (none: no ties).
     fn tie_law(&self, t: u8) -> Option<&Poisson<f64>> {
         if t & traits::CARE != 0 {
-            self.care_leaver_ties.as_ref()
+            self.laws.care_leaver.as_ref()
         } else {
-            self.home_ties.as_ref()
+            self.laws.home.as_ref()
         }
     }
 }

@@ -6,7 +6,6 @@ use super::MunicipalityState;
 use crate::calendar::Month;
 use crate::population::{AGE_ENTRY_MONTHS, HousingState, Newcomers, person_id};
 use crate::rng::{Decision, ReplicateKey, municipal_rng};
-use crate::scenario::PopulationParams;
 
 /// Appends this month's 18-year-olds. Their number is Poisson around the municipality's
 /// stationary cohort size and is keyed by municipality and month only (common random numbers).
@@ -14,7 +13,7 @@ pub fn enter_18_year_olds(
     m: &mut MunicipalityState,
     key: ReplicateKey,
     month: Month,
-    p: &PopulationParams,
+    newcomers: &Newcomers,
 ) -> u64 {
     if m.entrants_mean <= 0.0 {
         return 0;
@@ -25,12 +24,11 @@ pub fn enter_18_year_olds(
         .sample(&mut rng) as u32;
     let birth = month.offset(-AGE_ENTRY_MONTHS);
     m.people.reserve(n as usize);
-    let newcomers = Newcomers::new(p);
     for _ in 0..n {
         let id = person_id(m.index, m.next_serial);
         m.next_serial += 1;
         let peers = (m.base_serial, m.next_serial);
-        m.people.push_new(key, id, birth, &newcomers, peers);
+        m.people.push_new(key, id, birth, newcomers, peers);
     }
     n as u64
 }

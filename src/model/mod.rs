@@ -74,6 +74,8 @@ pub struct Levers {
     pub params: std::sync::Arc<Params>,
     /// Who young people are when they appear (drawn from the seed alone).
     pub population: crate::scenario::PopulationParams,
+    /// The laws of their number of ties, prepared with `population`.
+    tie_laws: crate::population::TieLaws,
     pub shelter_beds: Vec<u32>,
     /// Units per municipality and segment.
     pub stock: Vec<Vec<u32>>,
@@ -337,6 +339,11 @@ impl Setup {
 }
 
 impl Levers {
+    /// Who appears under these levers, with the laws of their ties prepared once.
+    pub fn newcomers(&self) -> crate::population::Newcomers<'_> {
+        crate::population::Newcomers::with_laws(&self.population, self.tie_laws)
+    }
+
     /// Prepares one scenario (as in force in some months) for all municipalities.
     fn new(scenario: &Scenario, municipalities: &[Municipality], scale: f64) -> Levers {
         let params = Params::new(scenario, scale);
@@ -453,6 +460,7 @@ impl Levers {
         Levers {
             params: std::sync::Arc::new(params),
             population: scenario.population.clone(),
+            tie_laws: crate::population::TieLaws::new(&scenario.population),
             shelter_beds,
             stock,
             support_capacity,
@@ -487,6 +495,8 @@ pub struct MunicipalityState {
     /// Support clients and client slots: CTI, ICM, ACT.
     pub caseload: [u32; 3],
     pub capacity: [u32; 3],
+    /// The laws of each housing segment's monthly vacancies, prepared when its units change.
+    vacancy_laws: allocation::VacancyLaws,
     /// Ids of rehoused people waiting for a support slot, longest wait first.
     pub waiting: VecDeque<u32>,
     /// Programme places by pool ([`pool`]) and their participants as (id, last month).
@@ -551,6 +561,7 @@ impl MunicipalityState {
             base_serial: 0,
             caseload: [0; 3],
             capacity: levers.support_capacity[index],
+            vacancy_laws: allocation::VacancyLaws::default(),
             waiting: VecDeque::new(),
             places: levers.places[index],
             participants: Default::default(),
@@ -612,8 +623,7 @@ impl MunicipalityState {
     fn draw_ties(&mut self, i: usize, setup: &Setup, key: ReplicateKey) {
         let first = setup.params.first_month;
         let appended = Month((self.people.birth_month[i] + AGE_ENTRY_MONTHS).max(first.0));
-        let levers = setup.levers_at(self.index as usize, appended);
-        let newcomers = crate::population::Newcomers::new(&levers.population);
+        let newcomers = setup.levers_at(self.index as usize, appended).newcomers();
         self.people.draw_ties(i, key, &newcomers);
     }
 
@@ -726,7 +736,7 @@ impl MunicipalityState {
         };
 
         // 1. Demography.
-        c.entries_18 = demography::enter_18_year_olds(self, key, month, &levers.population);
+        c.entries_18 = demography::enter_18_year_olds(self, key, month, &levers.newcomers());
         self.live += c.entries_18;
 
         // 2. The people pass.
@@ -1235,7 +1245,15 @@ impl MunicipalityState {
         c: &mut MonthCounts,
     ) {
         let m = month.0;
-        let slots = allocation::draw_slots(key, self.index, m, params, &self.stock, &self.occupied);
+        let slots = allocation::draw_slots(
+            key,
+            self.index,
+            m,
+            params,
+            &self.stock,
+            &self.occupied,
+            &mut self.vacancy_laws,
+        );
         c.vacancies = slots.iter().map(|&x| x as u64).sum();
         let mut queue = std::mem::take(&mut self.queue);
         allocation::build_queue(&self.people, rows, m, params, &mut queue);
@@ -1862,22 +1880,21 @@ impl Tally {
     }
 
     fn counts(&self) -> PassCounts {
-        let mut c = PassCounts::default();
-        for (bin, &n) in self.0[..32].iter().enumerate() {
-            let n = n as u64;
-            if bin & 16 != 0 {
-                c.at_risk += n;
-            } else {
-                c.housed += n;
-            }
+        // The two halves (housed, at risk) folded into one set of 16 bins by activity and
+        // health first: the sums below are then of fixed bins, which the compiler unrolls (a
+        // loop over the 32 bins sorting each into five counts was a quarter of the pass at
+        // scale 0.01, where a municipality has few people and the pass is short).
+        let (housed, at_risk) = self.0.split_at(16);
+        let bins: [u64; 16] = std::array::from_fn(|k| housed[k] as u64 + at_risk[k] as u64);
+        let sum = |keep: fn(usize) -> bool| (0..16).filter(|&k| keep(k)).map(|k| bins[k]).sum();
+        PassCounts {
+            housed: housed.iter().map(|&n| n as u64).sum(),
+            at_risk: at_risk[..16].iter().map(|&n| n as u64).sum(),
             // Bins of activity 3 stay empty (there are three activities).
-            if let Some(a) = c.by_activity.get_mut(bin >> 2 & 3) {
-                *a += n;
-            }
-            c.psychiatric += (bin >> 1 & 1) as u64 * n;
-            c.substance += (bin & 1) as u64 * n;
+            by_activity: std::array::from_fn(|a| bins[a * 4..a * 4 + 4].iter().sum()),
+            psychiatric: sum(|k| k >> 1 & 1 == 1),
+            substance: sum(|k| k & 1 == 1),
         }
-        c
     }
 }
 
@@ -2171,17 +2188,28 @@ impl<'a> Model<'a> {
             )
         });
         let adoptions = &self.adoptions.by_municipality;
-        let mut counts: Vec<MonthCounts> = self
-            .municipalities
-            .par_iter_mut()
-            .zip(adoptions.par_iter())
-            // One municipality a task. Rayon otherwise splits the 98 into a few runs of
-            // neighbours (alphabetical order) that cannot be stolen once started: one thread
-            // of two sat idle for a third of the month (1.51 CPUs busy on a national replicate,
-            // 1.77 with this; largest-first order gained nothing more).
-            .with_max_len(1)
-            .map(|(m, a)| m.step(setup, key, month, a, destinations.as_ref()))
-            .collect();
+        let step = |(m, a): (&mut MunicipalityState, &Vec<rollout::Adoption>)| {
+            m.step(setup, key, month, a, destinations.as_ref())
+        };
+        let mut counts: Vec<MonthCounts> = if rayon::current_num_threads() > 1 {
+            self.municipalities
+                .par_iter_mut()
+                .zip(adoptions.par_iter())
+                // One municipality a task. Rayon otherwise splits the 98 into a few runs of
+                // neighbours (alphabetical order) that cannot be stolen once started: one
+                // thread of two sat idle for a third of the month (1.51 CPUs busy on a national
+                // replicate, 1.77 with this; largest-first order gained nothing more).
+                .with_max_len(1)
+                .map(step)
+                .collect()
+        } else {
+            // On one thread the tasks are only overhead (10 % of a run at scale 0.01).
+            self.municipalities
+                .iter_mut()
+                .zip(adoptions)
+                .map(step)
+                .collect()
+        };
         if destinations.is_some() {
             self.deliver_movers(&mut counts);
         }
