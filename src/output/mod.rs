@@ -42,7 +42,8 @@ fn csv_io(e: csv::Error) -> std::io::Error {
 /// A CSV file being written (into a [`Staging`] folder); every error names the file.
 pub struct CsvFile {
     path: PathBuf,
-    w: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    /// Always present between calls ([`CsvFile::append_records`] takes it apart and back).
+    w: Option<csv::Writer<std::io::BufWriter<std::fs::File>>>,
 }
 
 impl CsvFile {
@@ -51,8 +52,15 @@ impl CsvFile {
             .map_err(|e| OutputError::new(format!("creating {}", path.display()), e))?;
         Ok(CsvFile {
             path: path.to_path_buf(),
-            w: csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, f)),
+            w: Some(csv::Writer::from_writer(std::io::BufWriter::with_capacity(
+                1 << 20,
+                f,
+            ))),
         })
+    }
+
+    fn writer(&mut self) -> &mut csv::Writer<std::io::BufWriter<std::fs::File>> {
+        self.w.as_mut().expect("a CSV writer between calls")
     }
 
     fn error(&self, e: std::io::Error) -> OutputError {
@@ -65,25 +73,43 @@ impl CsvFile {
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
     {
-        self.w
+        self.writer()
             .write_record(record)
             .map_err(|e| self.error(csv_io(e)))
     }
 
     /// Writes one field of the current record (end it with [`CsvFile::end_row`]).
     pub fn field(&mut self, field: impl AsRef<[u8]>) -> Result<(), OutputError> {
-        self.w.write_field(field).map_err(|e| self.error(csv_io(e)))
+        self.writer()
+            .write_field(field)
+            .map_err(|e| self.error(csv_io(e)))
     }
 
     pub fn end_row(&mut self) -> Result<(), OutputError> {
-        self.w
+        self.writer()
             .write_record(None::<&[u8]>)
             .map_err(|e| self.error(csv_io(e)))
     }
 
+    /// Appends whole records already in CSV form (each ending in `\n`, fields as
+    /// [`csv_field`] writes them): for large numeric tables, where the writer's per-field
+    /// quoting checks were most of the cost of a run folder.
+    pub fn append_records(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        use std::io::Write;
+        // What the CSV writer holds goes to the file's buffer first, so records stay in the
+        // order written; the writer then starts again on the same buffer.
+        let w = self.w.take().expect("a CSV writer between calls");
+        let mut file = w.into_inner().map_err(|e| {
+            OutputError::new(format!("writing {}", self.path.display()), e.into_error())
+        })?;
+        let written = file.write_all(bytes);
+        self.w = Some(csv::Writer::from_writer(file));
+        written.map_err(|e| self.error(e))
+    }
+
     /// Flushes everything to the file; an error here (a full disk) names the file too.
     pub fn finish(mut self) -> Result<(), OutputError> {
-        self.w.flush().map_err(|e| self.error(e))
+        self.writer().flush().map_err(|e| self.error(e))
     }
 }
 
@@ -92,6 +118,15 @@ pub fn read_csv(path: &Path) -> Result<Vec<csv::StringRecord>, OutputError> {
     let error = |e: csv::Error| OutputError::new(format!("reading {}", path.display()), csv_io(e));
     let mut r = csv::Reader::from_path(path).map_err(error)?;
     r.records().collect::<Result<_, _>>().map_err(error)
+}
+
+/// One field as the CSV writer writes it within a record of more than one field: quoted only
+/// where needed (a lone empty field would be quoted, so it is taken from a record of two).
+pub fn csv_field(field: &str) -> Vec<u8> {
+    let mut bytes = csv_bytes([[field, ""]]);
+    // The empty second field leaves its delimiter and the record's terminator.
+    bytes.truncate(bytes.len() - 2);
+    bytes
 }
 
 /// CSV in memory (for [`write_atomic`]), which cannot fail on I/O.
