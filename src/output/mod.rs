@@ -91,10 +91,11 @@ impl CsvFile {
             .map_err(|e| self.error(csv_io(e)))
     }
 
-    /// Appends whole records already in CSV form (each ending in `\n`, fields as
+    /// Appends whole records already in CSV form, chunk after chunk (each record ending in
+    /// `\n`, fields as
     /// [`csv_field`] writes them): for large numeric tables, where the writer's per-field
     /// quoting checks were most of the cost of a run folder.
-    pub fn append_records(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+    pub fn append_records(&mut self, chunks: &[Vec<u8>]) -> Result<(), OutputError> {
         use std::io::Write;
         // What the CSV writer holds goes to the file's buffer first, so records stay in the
         // order written; the writer then starts again on the same buffer.
@@ -102,7 +103,7 @@ impl CsvFile {
         let mut file = w.into_inner().map_err(|e| {
             OutputError::new(format!("writing {}", self.path.display()), e.into_error())
         })?;
-        let written = file.write_all(bytes);
+        let written = chunks.iter().try_for_each(|bytes| file.write_all(bytes));
         self.w = Some(csv::Writer::from_writer(file));
         written.map_err(|e| self.error(e))
     }

@@ -116,29 +116,31 @@ impl RunWriter {
         // appended in month order: the bytes the writer would write.
         let lead = [csv_field(&self.scenario), csv_field(&replicate)].join(&b',');
         let names = &self.municipalities;
-        let rows: Vec<Vec<u8>> = r
-            .months
-            .par_iter()
-            .map(|(month, counts)| {
-                let mut buf = itoa::Buffer::new();
-                let month = csv_field(&month.to_string());
-                let mut out = Vec::with_capacity(counts.len() * 512);
-                for (name, c) in names.iter().zip(counts) {
-                    out.extend_from_slice(&lead);
-                    out.push(b',');
-                    out.extend_from_slice(&month);
-                    out.push(b',');
-                    out.extend_from_slice(name);
-                    for v in c.values() {
+        // A year at a time, so that no more than a year's rows are held.
+        for months in r.months.chunks(12) {
+            let rows: Vec<Vec<u8>> = months
+                .par_iter()
+                .map(|(month, counts)| {
+                    let mut buf = itoa::Buffer::new();
+                    let month = csv_field(&month.to_string());
+                    let mut out = Vec::with_capacity(counts.len() * 512);
+                    for (name, c) in names.iter().zip(counts) {
+                        out.extend_from_slice(&lead);
                         out.push(b',');
-                        out.extend_from_slice(buf.format(scaled(v, scale)).as_bytes());
+                        out.extend_from_slice(&month);
+                        out.push(b',');
+                        out.extend_from_slice(name);
+                        for v in c.values() {
+                            out.push(b',');
+                            out.extend_from_slice(buf.format(scaled(v, scale)).as_bytes());
+                        }
+                        out.push(b'\n');
                     }
-                    out.push(b'\n');
-                }
-                out
-            })
-            .collect();
-        self.monthly.append_records(&rows.concat())?;
+                    out
+                })
+                .collect();
+            self.monthly.append_records(&rows)?;
+        }
         let mut buf = itoa::Buffer::new();
         self.series
             .push(crate::metrics::national_series(&r.months, scale));
