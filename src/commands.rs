@@ -199,13 +199,14 @@ pub struct RunReport {
 
 /// `hjemsim run`: simulates a scenario and writes `<out>/<name>/`.
 pub fn run(opts: &RunOptions) -> Result<RunReport, Error> {
-    // Everything that can be wrong with the input is found before anything is written.
-    let (resolved, setup) = prepare(&opts.scenario, &opts.sets)?;
+    let pool = thread_pool(opts.threads)?;
+    // Everything that can be wrong with the input is found before anything is written (on the
+    // run's threads: the levers of the scenario's stretches are prepared in parallel).
+    let (resolved, setup) = pool.install(|| prepare(&opts.scenario, &opts.sets))?;
     let scenario = &setup.scenario;
     if let Some(trial) = &scenario.trial {
         return run_trial(opts, &resolved, &setup, trial);
     }
-    let pool = thread_pool(opts.threads)?;
     let started = Instant::now();
     let replicates = setup.run.replicates;
     let months = setup.params.months() as u64;

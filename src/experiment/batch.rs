@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rand::RngExt;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::files::invalid;
@@ -515,8 +516,14 @@ pub fn plan_variants(
 ) -> Result<Plan, Error> {
     let mut setups = Vec::with_capacity(variants.len());
     let mut sources = Vec::with_capacity(variants.len());
-    for v in &mut variants {
-        let (resolved, setup) = prepare(&v.path, &v.sets)?;
+    // Each scenario prepared on its own (on the caller's pool); the first error in the batch's
+    // order is the one reported.
+    let prepared: Vec<Result<_, Error>> = variants
+        .par_iter()
+        .map(|v| prepare(&v.path, &v.sets))
+        .collect();
+    for (v, p) in variants.iter_mut().zip(prepared) {
+        let (resolved, setup) = p?;
         sources.push(resolved.files);
         v.label = if v.label.is_empty() {
             setup.scenario.name.clone()

@@ -838,8 +838,8 @@ pub fn validate_history(
     let mut sets = pre.common.clone();
     sets.push(format!("run.scale={scale:?}"));
     sets.push(format!("run.replicates={replicates}"));
-    let (_, setup) = prepare(&pre.scenario, &sets)?;
     let pool = crate::prepare::thread_pool(threads)?;
+    let (_, setup) = pool.install(|| prepare(&pre.scenario, &sets))?;
     let mut per_replicate: Vec<Vec<(String, f64)>> = Vec::new();
     pool.install(|| {
         crate::engine::run_replicates(&setup, f.seed, replicates, &|| {}, |r| {

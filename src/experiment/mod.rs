@@ -256,8 +256,11 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
             ));
         }
     }
-    let mut plan =
-        batch::plan_with_replicates(&opts.batch, opts.replicates, opts.posterior.as_deref())?;
+    let pool = crate::prepare::thread_pool(opts.threads)?;
+    // The batch's scenarios are loaded and prepared on its threads.
+    let mut plan = pool.install(|| {
+        batch::plan_with_replicates(&opts.batch, opts.replicates, opts.posterior.as_deref())
+    })?;
     if let Some(p) = &opts.precision {
         if p.max_replicates < plan.file.replicates {
             return Err(Error::Usage(format!(
@@ -302,7 +305,6 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
-    let pool = crate::prepare::thread_pool(opts.threads)?;
     let threads = pool.current_num_threads();
     // --precision adds replicates in steps of the file's own count.
     let step = plan.file.replicates;
@@ -343,11 +345,13 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
         if widest <= p.half_width || now >= p.max_replicates {
             break;
         }
-        plan = batch::plan_with_replicates(
-            &opts.batch,
-            Some((now + step).min(p.max_replicates)),
-            opts.posterior.as_deref(),
-        )?;
+        plan = pool.install(|| {
+            batch::plan_with_replicates(
+                &opts.batch,
+                Some((now + step).min(p.max_replicates)),
+                opts.posterior.as_deref(),
+            )
+        })?;
     }
     let wall_seconds = started.elapsed().as_secs_f64();
     match opts.shard {
