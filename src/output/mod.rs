@@ -42,7 +42,8 @@ fn csv_io(e: csv::Error) -> std::io::Error {
 /// A CSV file being written (into a [`Staging`] folder); every error names the file.
 pub struct CsvFile {
     path: PathBuf,
-    /// Always present between calls ([`CsvFile::append_records`] takes it apart and back).
+    /// Present between calls: [`CsvFile::append_records`] takes it apart and puts it back (only
+    /// a failed write leaves it out, and the file is then abandoned with its staging folder).
     w: Option<csv::Writer<std::io::BufWriter<std::fs::File>>>,
 }
 
@@ -301,4 +302,40 @@ pub fn series_rows(
         }
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records appended as bytes between records written through the CSV writer give the file
+    /// the writer alone would have written, with text fields that need quoting among them.
+    #[test]
+    fn appended_records_are_the_records_the_writer_writes() {
+        let rows = [
+            ["scenario", "name", "count"],
+            ["a,b", "Høje-Taastrup", "1"],
+            ["say \"hi\"", "", "22"],
+            ["plain", "line\nbreak", "333"],
+            ["last", "x", "4"],
+        ];
+        let dir = std::env::temp_dir().join(format!("hjemsim-csv-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.csv");
+        let mut f = CsvFile::create(&path).unwrap();
+        f.row(rows[0]).unwrap();
+        let chunk = |r: &[&str; 3]| {
+            let mut out = r.map(csv_field).join(&b',');
+            out.push(b'\n');
+            out
+        };
+        f.append_records(&[chunk(&rows[1]), chunk(&rows[2])])
+            .unwrap();
+        f.append_records(&[chunk(&rows[3])]).unwrap();
+        f.row(rows[4]).unwrap();
+        f.finish().unwrap();
+        let written = std::fs::read(&path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(written, csv_bytes(rows));
+    }
 }
