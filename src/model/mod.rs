@@ -1900,12 +1900,13 @@ impl Tally {
         // health first: the sums below are then of fixed bins, which the compiler unrolls (a
         // loop over the 32 bins sorting each into five counts was a quarter of the pass at
         // scale 0.01, where a municipality has few people and the pass is short).
-        let (housed, at_risk) = self.0.split_at(16);
+        // Bins from 32 on hold what `add_if` did not count.
+        let (housed, at_risk) = self.0[..32].split_at(16);
         let bins: [u64; 16] = std::array::from_fn(|k| housed[k] as u64 + at_risk[k] as u64);
         let sum = |keep: fn(usize) -> bool| (0..16).filter(|&k| keep(k)).map(|k| bins[k]).sum();
         PassCounts {
             housed: housed.iter().map(|&n| n as u64).sum(),
-            at_risk: at_risk[..16].iter().map(|&n| n as u64).sum(),
+            at_risk: at_risk.iter().map(|&n| n as u64).sum(),
             // Bins of activity 3 stay empty (there are three activities).
             by_activity: std::array::from_fn(|a| bins[a * 4..a * 4 + 4].iter().sum()),
             psychiatric: sum(|k| k >> 1 & 1 == 1),

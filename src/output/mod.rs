@@ -79,16 +79,10 @@ impl CsvFile {
             .map_err(|e| self.error(csv_io(e)))
     }
 
-    /// Writes one field of the current record (end it with [`CsvFile::end_row`]).
+    /// Writes one field of the current record (the next [`CsvFile::row`] ends it).
     pub fn field(&mut self, field: impl AsRef<[u8]>) -> Result<(), OutputError> {
         self.writer()
             .write_field(field)
-            .map_err(|e| self.error(csv_io(e)))
-    }
-
-    pub fn end_row(&mut self) -> Result<(), OutputError> {
-        self.writer()
-            .write_record(None::<&[u8]>)
             .map_err(|e| self.error(csv_io(e)))
     }
 
