@@ -101,7 +101,7 @@ fn homeless(model: &Model) -> Vec<(Vec<u32>, Vec<u32>)> {
                 .filter(|&i| m.people.housing[i].is_homeless())
                 .map(|i| i as u32)
                 .collect();
-            let ids = rows.iter().map(|&r| m.people.id[r as usize]).collect();
+            let ids = rows.iter().map(|&r| m.people.core[r as usize].id).collect();
             (rows, ids)
         })
         .collect()

@@ -256,12 +256,32 @@ pub struct Person {
     pub ties: [(u8, u8); tie::SLOTS],
 }
 
+/// The fields of one person that every month they are awake reads (`model::quiet_pass`), kept
+/// side by side: an awake month is one row in twelve, so each column it reads is mostly a cache
+/// line of its own, and six columns were six lines where this record is one (16 bytes, aligned
+/// so that it never straddles two).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C, align(16))]
+pub struct Core {
+    /// Stable identity: municipality index in the top 8 bits, serial number below.
+    pub id: u32,
+    pub birth_month: i32,
+    /// Month of the last exit from homelessness, or [`NEVER`].
+    pub last_exit: i32,
+    /// The bound levels their sleep was drawn under: the housing event's in the high byte (the
+    /// housed table's, or the at-risk table's for someone asleep at risk), the life events' low.
+    pub skip_levels: u16,
+    /// Programmes the person takes part in (bits of `PROGRAMME_*`).
+    pub programmes: u8,
+    /// Housing segment + 1 of an allocated unit the person lives in; 0 = none.
+    pub tenancy: u8,
+}
+
 /// The young people of one municipality, one column per attribute.
 #[derive(Clone, Debug, Default)]
 pub struct People {
-    /// Stable identity: municipality index in the top 8 bits, serial number below.
-    pub id: Vec<u32>,
-    pub birth_month: Vec<i32>,
+    /// The fields every awake month reads, side by side in one record (below).
+    pub core: Vec<Core>,
     /// Bit set of [`traits`].
     pub traits: Vec<u8>,
     /// [`Activity`] as `u8`.
@@ -275,8 +295,6 @@ pub struct People {
     pub state_since: Vec<i32>,
     /// Month the current (or last) homelessness spell began.
     pub spell_start: Vec<i32>,
-    /// Month of the last exit from homelessness, or [`NEVER`].
-    pub last_exit: Vec<i32>,
     /// How that exit came about (`model::support::REHOUSED_*`: on their own, or through the
     /// municipality with no support, CTI, ICM or ACT), for the 12-month follow-up by support.
     pub rehoused_with: Vec<u8>,
@@ -285,8 +303,6 @@ pub struct People {
     pub episodes: Vec<u8>,
     /// Tie slot of the current sofa host, or `tie::NO_HOST`.
     pub host_slot: Vec<u8>,
-    /// Programmes the person takes part in (bits of `PROGRAMME_*`).
-    pub programmes: Vec<u8>,
     /// Ties, `tie::SLOTS` per person: target id (peers), kind and willingness to host (%).
     /// Until first read the first kind is `tie::UNDRAWN` ([`People::draw_ties`]).
     pub tie_target: Vec<u32>,
@@ -294,8 +310,6 @@ pub struct People {
     pub tie_willingness: Vec<u8>,
     /// Off the municipal list until this month (after refusing an offer).
     pub cooldown_until: Vec<i32>,
-    /// Housing segment + 1 of an allocated unit the person lives in; 0 = none.
-    pub tenancy: Vec<u8>,
     /// Support method (see `model::support`), with a high bit while waiting for a slot.
     pub support: Vec<u8>,
     /// Month support (or the wait for it, or the time after CTI) began.
@@ -303,17 +317,13 @@ pub struct People {
     /// When someone quiet wakes for their next month taken through in full (`model::skip`):
     /// `month * 4 + tag` with months from the run's first month, or `wake::NOW`/`wake::GONE`.
     pub wake: Vec<i16>,
-    /// The bound levels their sleep was drawn under: the housing event's in the high byte (the
-    /// housed table's, or the at-risk table's for someone asleep at risk), the life events' low.
-    pub skip_levels: Vec<u16>,
 }
 
 /// Every column of [`People`] with the number of its entries per person: the one list that
 /// sizing, reserving and dropping rows go through, so no column can be forgotten by one of them.
 macro_rules! each_column {
     ($people:expr, $f:ident) => {{
-        $f!($people.id, 1);
-        $f!($people.birth_month, 1);
+        $f!($people.core, 1);
         $f!($people.traits, 1);
         $f!($people.activity, 1);
         $f!($people.latent_type, 1);
@@ -321,18 +331,14 @@ macro_rules! each_column {
         $f!($people.state_detail, 1);
         $f!($people.state_since, 1);
         $f!($people.spell_start, 1);
-        $f!($people.last_exit, 1);
         $f!($people.rehoused_with, 1);
         $f!($people.months_homeless, 1);
         $f!($people.episodes, 1);
         $f!($people.host_slot, 1);
-        $f!($people.programmes, 1);
         $f!($people.cooldown_until, 1);
-        $f!($people.tenancy, 1);
         $f!($people.support, 1);
         $f!($people.support_since, 1);
         $f!($people.wake, 1);
-        $f!($people.skip_levels, 1);
         $f!($people.tie_target, tie::SLOTS);
         $f!($people.tie_kind, tie::SLOTS);
         $f!($people.tie_willingness, tie::SLOTS);
@@ -341,7 +347,7 @@ macro_rules! each_column {
 
 impl People {
     pub fn len(&self) -> usize {
-        self.id.len()
+        self.core.len()
     }
 
     /// Bytes of the columns, (one-per-person columns, tie columns): of the rows in use, or
@@ -373,7 +379,7 @@ impl People {
     /// `model::demography::drop_departed`), so doubling would leave most of the room unused
     /// and every person's columns twice their size.
     pub fn reserve(&mut self, rows: usize) {
-        if self.len() + rows <= self.id.capacity() {
+        if self.len() + rows <= self.core.capacity() {
             return;
         }
         let rows = rows.max(self.len() / 8 + 16);
@@ -386,7 +392,7 @@ impl People {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.core.is_empty()
     }
 
     /// Appends a new person, drawn from their own keyed stream. Their peers are drawn from the
@@ -401,8 +407,12 @@ impl People {
     ) {
         let (t, activity, latent) =
             Self::draw_attributes(&mut person_rng(key, id), newcomers.params);
-        self.id.push(id);
-        self.birth_month.push(birth_month.0);
+        self.core.push(Core {
+            id,
+            birth_month: birth_month.0,
+            last_exit: NEVER,
+            ..Core::default()
+        });
         self.traits.push(t);
         self.activity.push(activity as u8);
         self.latent_type.push(latent);
@@ -410,12 +420,10 @@ impl People {
         self.state_detail.push(0);
         self.state_since.push(NEVER);
         self.spell_start.push(NEVER);
-        self.last_exit.push(NEVER);
         self.rehoused_with.push(0);
         self.months_homeless.push(0);
         self.episodes.push(0);
         self.host_slot.push(tie::NO_HOST);
-        self.programmes.push(0);
         // The initial ties are drawn when first read (most people never have theirs read:
         // they are read when someone becomes homeless, takes up support or moves), from the
         // same stream, so they are the ties drawing them now would give.
@@ -435,11 +443,9 @@ impl People {
     /// list, no tenancy, no support, awake.
     fn push_unattached(&mut self) {
         self.cooldown_until.push(NEVER);
-        self.tenancy.push(0);
         self.support.push(0);
         self.support_since.push(NEVER);
         self.wake.push(wake::NOW);
-        self.skip_levels.push(0);
     }
 
     /// Whether row `i`'s initial ties are still to be drawn.
@@ -454,7 +460,7 @@ impl People {
         if !self.ties_undrawn(i) {
             return;
         }
-        let id = self.id[i];
+        let id = self.core[i].id;
         let mut rng = person_rng(key, id);
         let (t, _, _) = Self::draw_attributes(&mut rng, newcomers.params);
         let slots = i * tie::SLOTS..(i + 1) * tie::SLOTS;
@@ -523,7 +529,7 @@ impl People {
     pub fn row_of(&self, base_serial: u32, id: u32) -> Option<usize> {
         let serial = id & 0x00FF_FFFF;
         let row = serial.checked_sub(base_serial)? as usize;
-        (row < self.len() && self.id[row] == id).then_some(row)
+        (row < self.len() && self.core[row].id == id).then_some(row)
     }
 
     /// A copy of row `i`, for a move to another municipality.
@@ -541,14 +547,14 @@ impl People {
             );
         }
         Person {
-            birth_month: self.birth_month[i],
+            birth_month: self.core[i].birth_month,
             traits: self.traits[i],
             activity: self.activity[i],
             latent_type: self.latent_type[i],
             housing: self.housing[i],
             state_since: self.state_since[i],
             spell_start: self.spell_start[i],
-            last_exit: self.last_exit[i],
+            last_exit: self.core[i].last_exit,
             rehoused_with: self.rehoused_with[i],
             months_homeless: self.months_homeless[i],
             episodes: self.episodes[i],
@@ -561,8 +567,12 @@ impl People {
     /// arrive without an allocated home, support, programme or place on the list.
     pub fn push_arrival(&mut self, p: &Person, id: u32) {
         use tie::{EMPTY, EXTERNAL, NO_HOST};
-        self.id.push(id);
-        self.birth_month.push(p.birth_month);
+        self.core.push(Core {
+            id,
+            birth_month: p.birth_month,
+            last_exit: p.last_exit,
+            ..Core::default()
+        });
         self.traits.push(p.traits);
         self.activity.push(p.activity);
         self.latent_type.push(p.latent_type);
@@ -570,12 +580,10 @@ impl People {
         self.state_detail.push(0);
         self.state_since.push(p.state_since);
         self.spell_start.push(p.spell_start);
-        self.last_exit.push(p.last_exit);
         self.rehoused_with.push(p.rehoused_with);
         self.months_homeless.push(p.months_homeless);
         self.episodes.push(p.episodes);
         self.host_slot.push(NO_HOST);
-        self.programmes.push(0);
         for &(kind, willingness) in &p.ties {
             let external = kind == EXTERNAL;
             self.tie_kind.push(if external { EXTERNAL } else { EMPTY });
@@ -693,15 +701,20 @@ mod tests {
         let start = Month::new(2010, 1);
         let people = initial_people(ReplicateKey::new(1, 0), 3, 5000, start, &params());
         assert_eq!(people.len(), 5000);
-        assert!(people.birth_month.windows(2).all(|w| w[0] <= w[1]));
-        for &b in &people.birth_month {
-            let age = start.0 - b;
+        assert!(
+            people
+                .core
+                .windows(2)
+                .all(|w| w[0].birth_month <= w[1].birth_month)
+        );
+        for r in &people.core {
+            let age = start.0 - r.birth_month;
             assert!(
                 (AGE_ENTRY_MONTHS..AGE_EXIT_MONTHS).contains(&age),
                 "age {age}"
             );
         }
-        assert!(people.id.iter().all(|id| id >> 24 == 3));
+        assert!(people.core.iter().all(|r| r.id >> 24 == 3));
     }
 
     #[test]

@@ -44,27 +44,27 @@ pub fn run_trial(
     }
     let first = key.month(0);
     let in_cti: Vec<bool> = (0..people.len())
-        .map(|i| first.chance(people.id[i], Decision::TrialArm as u32, 0.5))
+        .map(|i| first.chance(people.core[i].id, Decision::TrialArm as u32, 0.5))
         .collect();
     let cti_months = 3 * params.support.cti_phase_months;
     let mut homeless_months = vec![0u32; people.len()];
     for (i, &cti) in in_cti.iter().enumerate() {
         debug_assert!(people.traits[i] & traits::PSYCHIATRIC != 0);
-        people.last_exit[i] = 0;
+        people.core[i].last_exit = 0;
         people.spell_start[i] = NEVER;
-        people.tenancy[i] = 1;
+        people.core[i].tenancy = 1;
         set_housed(&mut people, i, cti, 0, cti_months);
     }
     for month in 0..trial.months as i32 {
         let draws = key.month(month);
         for i in 0..people.len() {
-            let id = people.id[i];
+            let id = people.core[i].id;
             if people.housing[i] == HousingState::Shelter {
                 homeless_months[i] += 1;
                 let exit = exits::self_exit_probability(&people, i, month, params);
                 let rehoused = 1.0 - (1.0 - exit) * (1.0 - trial.rehousing_monthly);
                 if first_of(draws.unit(id, Decision::HomelessEvent as u32), rehoused) {
-                    people.last_exit[i] = month;
+                    people.core[i].last_exit = month;
                     set_housed(&mut people, i, in_cti[i], month, cti_months);
                 }
             } else {

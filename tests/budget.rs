@@ -150,7 +150,7 @@ fn ips_reaching(reach: &str) -> hjemsim::metrics::MonthCounts {
                 assert!(m.participants[q].len() as u32 <= m.places[q]);
                 for &(id, _) in &m.participants[q] {
                     let i = m.row_of(id).expect("a participant is present");
-                    assert_ne!(m.people.programmes[i], 0);
+                    assert_ne!(m.people.core[i].programmes, 0);
                 }
             }
         }

@@ -18,8 +18,8 @@ fn population_fingerprint(setup: &hjemsim::model::Setup, seed: u64) -> Vec<Finge
             let p = &m.people;
             (0..p.len()).map(move |i| {
                 (
-                    p.id[i],
-                    p.birth_month[i],
+                    p.core[i].id,
+                    p.core[i].birth_month,
                     p.traits[i],
                     p.activity[i],
                     p.latent_type[i],

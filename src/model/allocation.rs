@@ -75,7 +75,7 @@ pub fn build_queue(
         if listed {
             queue.push(Candidate {
                 row,
-                id: people.id[i],
+                id: people.core[i].id,
                 score: priority_score(people, i, month, &params.priority),
                 spell_start: people.spell_start[i],
             });
@@ -229,7 +229,7 @@ pub fn fits(people: &People, row: u32, s: usize, params: &Params) -> bool {
 /// Whether the person in `row` accepts an offer in segment `s` (keyed per person, month, segment).
 pub fn accepts(people: &People, row: u32, s: usize, params: &Params, draws: PersonDraws) -> bool {
     draws.chance(
-        people.id[row as usize],
+        people.core[row as usize].id,
         Decision::OfferAcceptance.code_for_segment(s),
         params.offer_acceptance,
     )

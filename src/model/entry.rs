@@ -87,7 +87,7 @@ pub fn housed_month(
     let table = housed_table(
         people.traits[i],
         people.activity[i],
-        people.last_exit[i],
+        people.core[i].last_exit,
         age,
         month,
         params,
@@ -153,7 +153,7 @@ pub fn institution_month(
     params: &Params,
     draws: PersonDraws,
 ) -> Outcome {
-    let id = people.id[i];
+    let id = people.core[i].id;
     let kind = if people.state_detail[i] == INSTITUTION_PRISON {
         1
     } else {

@@ -45,7 +45,7 @@ pub fn homeless_month(
     params: &Params,
     draws: PersonDraws,
 ) -> Outcome {
-    let id = people.id[i];
+    let id = people.core[i].id;
     if people.housing[i] == HousingState::OfferPending {
         if draws.chance(
             id,

@@ -37,7 +37,7 @@ use crate::calendar::Month;
 use crate::data::{Municipality, apportion};
 use crate::metrics::MonthCounts;
 use crate::population::{
-    AGE_ENTRY_MONTHS, AGE_EXIT_MONTHS, Activity, HousingState, NEVER, People, initial_people,
+    AGE_ENTRY_MONTHS, AGE_EXIT_MONTHS, Activity, Core, HousingState, NEVER, People, initial_people,
     traits,
 };
 use crate::rng::ReplicateKey;
@@ -609,15 +609,15 @@ impl MunicipalityState {
         let p = &mut self.people;
         let segment = if p.housing[i] == HousingState::OfferPending {
             Some(p.state_detail[i] as usize)
-        } else if p.tenancy[i] > 0 {
-            Some(p.tenancy[i] as usize - 1)
+        } else if p.core[i].tenancy > 0 {
+            Some(p.core[i].tenancy as usize - 1)
         } else {
             None
         };
         if let Some(s) = segment {
             self.occupied[s] -= 1;
         }
-        p.tenancy[i] = 0;
+        p.core[i].tenancy = 0;
     }
 
     /// The row of a person id, if it is still in the table.
@@ -638,7 +638,7 @@ impl MunicipalityState {
     #[cold]
     fn draw_ties(&mut self, i: usize, setup: &Setup, key: ReplicateKey) {
         let first = setup.params.first_month;
-        let appended = Month((self.people.birth_month[i] + AGE_ENTRY_MONTHS).max(first.0));
+        let appended = Month((self.people.core[i].birth_month + AGE_ENTRY_MONTHS).max(first.0));
         let newcomers = setup.levers_at(self.index as usize, appended).newcomers();
         self.people.draw_ties(i, key, &newcomers);
     }
@@ -650,11 +650,11 @@ impl MunicipalityState {
         support::end(&mut self.people, i, &mut self.caseload, c);
         let p = &mut self.people;
         // Hosts' willingness has recovered while the young person had a home.
-        if p.last_exit[i] != NEVER {
+        if p.core[i].last_exit != NEVER {
             network::recover(
                 p,
                 i,
-                month - p.last_exit[i],
+                month - p.core[i].last_exit,
                 params.network.willingness_recovery,
             );
         }
@@ -663,7 +663,8 @@ impl MunicipalityState {
             use crate::population::{
                 PROGRAMME_COMMUNITY, PROGRAMME_CONCEPT, PROGRAMME_LOW_FIDELITY,
             };
-            p.programmes[i] &= !(PROGRAMME_COMMUNITY | PROGRAMME_CONCEPT | PROGRAMME_LOW_FIDELITY);
+            p.core[i].programmes &=
+                !(PROGRAMME_COMMUNITY | PROGRAMME_CONCEPT | PROGRAMME_LOW_FIDELITY);
         }
         p.housing[i] = HousingState::Street;
         p.state_since[i] = month;
@@ -675,7 +676,7 @@ impl MunicipalityState {
         let p = &mut self.people;
         let months = (month - p.spell_start[i]).max(0) as u32;
         p.months_homeless[i] = (p.months_homeless[i] as u32 + months).min(u16::MAX as u32) as u16;
-        p.last_exit[i] = month;
+        p.core[i].last_exit = month;
         p.rehoused_with[i] = support::REHOUSED_SELF;
         p.housing[i] = HousingState::Housed;
         p.state_since[i] = month;
@@ -795,7 +796,7 @@ impl MunicipalityState {
                 let j = (ahead & !FORCED) as usize;
                 prefetch(&self.people.spell_start[j]);
                 prefetch(&self.people.state_since[j]);
-                prefetch(&self.people.last_exit[j]);
+                prefetch(&self.people.core[j].last_exit);
                 prefetch(&self.people.tie_kind[j * crate::population::tie::SLOTS]);
             }
             let i = (row & !FORCED) as usize;
@@ -804,7 +805,7 @@ impl MunicipalityState {
             if state == HousingState::Gone {
                 continue;
             }
-            let age = m - self.people.birth_month[i];
+            let age = m - self.people.core[i].birth_month;
             if age >= AGE_EXIT_MONTHS {
                 self.leave(i, &mut c);
                 c.exits_age30 += 1;
@@ -828,14 +829,17 @@ impl MunicipalityState {
             // One hash: housing events take its high half, activity and health its low half
             // (unless the quiet pass drew them already).
             let bits = forced_bits.unwrap_or_else(|| {
-                draws.bits(self.people.id[i], crate::rng::Decision::HousingEvent as u32)
+                draws.bits(
+                    self.people.core[i].id,
+                    crate::rng::Decision::HousingEvent as u32,
+                )
             });
             let (u_housing, u_life) = ((bits >> 32) as u32, bits as u32);
             // Someone in an allocated home during the return window, with support or after it,
             // follows the support mechanism; everyone else housed the prepared tables.
             let rehoused = state == HousingState::Housed
-                && self.people.tenancy[i] != 0
-                && m - self.people.last_exit[i] < params.return_window;
+                && self.people.core[i].tenancy != 0
+                && m - self.people.core[i].last_exit < params.return_window;
             let outcome = match state {
                 HousingState::Housed if !rehoused => {
                     entry::housed_month(&mut self.people, i, age, m, params, u_housing)
@@ -892,10 +896,10 @@ impl MunicipalityState {
                 }
             }
             life_events(&mut self.people, i, m, params, u_life);
-            if self.people.programmes[i] & crate::population::PROGRAMME_CONCEPT != 0 {
+            if self.people.core[i].programmes & crate::population::PROGRAMME_CONCEPT != 0 {
                 count_milestone(&self.people, i, m, &mut c);
             }
-            if m - self.people.last_exit[i] == 12 {
+            if m - self.people.core[i].last_exit == 12 {
                 count_followup(&self.people, i, &mut c);
             }
             let t = self.people.traits[i];
@@ -919,7 +923,7 @@ impl MunicipalityState {
         // people pass, in row order, asleep or not: places may reach someone asleep, and
         // enrolling wakes them.
         let (housing, t_col) = (&self.people.housing, &self.people.traits);
-        let (birth, rows_now) = (&self.people.birth_month, self.first_live..housing.len());
+        let (core, rows_now) = (&self.people.core, self.first_live..housing.len());
         if want_at_risk {
             at_risk_rows.extend(
                 rows_now
@@ -933,7 +937,7 @@ impl MunicipalityState {
                 rows_now
                     .filter(|&i| {
                         t_col[i] & traits::CARE != 0
-                            && m - birth[i] < 23 * 12
+                            && m - core[i].birth_month < 23 * 12
                             && (housing[i].is_housed() || housing[i] == HousingState::AtRisk)
                     })
                     .map(|i| i as u32),
@@ -963,7 +967,7 @@ impl MunicipalityState {
         homeless_ids.extend(
             rows.iter()
                 .filter(|&&r| self.people.housing[r as usize].is_homeless())
-                .map(|&r| self.people.id[r as usize]),
+                .map(|&r| self.people.core[r as usize].id),
         );
         let net = sleeping::NetworkContext {
             municipality: self.index,
@@ -1008,7 +1012,7 @@ impl MunicipalityState {
             let (home, street) = network::tie_counts(&self.people, i);
             c.home_ties_homeless += home as u64;
             c.street_ties_homeless += street as u64;
-            let young = m - self.people.birth_month[i] < 25 * 12;
+            let young = m - self.people.core[i].birth_month < 25 * 12;
             match (state, young) {
                 (HousingState::Sofa, true) => {
                     c.sofa += 1;
@@ -1093,8 +1097,9 @@ impl MunicipalityState {
         let k = method as usize - 1;
         let rollout_slot = self.caseload[k] >= self.base_support[k];
         support::start(&mut self.people, i, method, month, &mut self.caseload, c);
-        let id = self.people.id[i];
-        let mut bits = self.people.programmes[i] & !(PROGRAMME_CONCEPT | PROGRAMME_LOW_FIDELITY);
+        let id = self.people.core[i].id;
+        let mut bits =
+            self.people.core[i].programmes & !(PROGRAMME_CONCEPT | PROGRAMME_LOW_FIDELITY);
         if rollout_slot {
             bits |= PROGRAMME_CONCEPT;
             if !draws.chance(
@@ -1105,7 +1110,7 @@ impl MunicipalityState {
                 bits |= PROGRAMME_LOW_FIDELITY;
             }
         }
-        self.people.programmes[i] = bits;
+        self.people.core[i].programmes = bits;
         self.people.wake(i, month - self.origin);
     }
 
@@ -1130,13 +1135,13 @@ impl MunicipalityState {
                 (true, rules.homeless)
             }
             HousingState::Housed | HousingState::AtRisk
-                if p.tenancy[i] == 0 && p.support[i] == 0 && age <= rules.housed_max_age =>
+                if p.core[i].tenancy == 0 && p.support[i] == 0 && age <= rules.housed_max_age =>
             {
                 (false, rules.housed)
             }
             _ => return false,
         };
-        let id = p.id[i];
+        let id = p.core[i].id;
         if !draws.chance(id, crate::rng::Decision::Move as u32, rate) {
             return false;
         }
@@ -1315,7 +1320,7 @@ impl MunicipalityState {
         c: &mut MonthCounts,
     ) {
         self.end_spell(i, month);
-        self.people.tenancy[i] = segment + 1;
+        self.people.core[i].tenancy = segment + 1;
         self.people.wake(i, month - self.origin);
         c.exits_allocation += 1;
         self.enrol(i, crate::scenario::Reach::Rehoused, month, params, c);
@@ -1339,7 +1344,7 @@ impl MunicipalityState {
             p.support[i] = method | support::WAITING;
             p.support_since[i] = month;
             p.wake(i, month - origin);
-            self.waiting.push_back(p.id[i]);
+            self.waiting.push_back(p.core[i].id);
         }
     }
 
@@ -1366,12 +1371,12 @@ impl MunicipalityState {
         for k in 0..3 {
             let q = pool(k, reach);
             if qualifies[k]
-                && p.programmes[i] & bits[k] == 0
+                && p.core[i].programmes & bits[k] == 0
                 && (self.participants[q].len() as u32) < self.places[q]
             {
-                p.programmes[i] |= bits[k];
+                p.core[i].programmes |= bits[k];
                 p.wake(i, month - origin);
-                self.participants[q].push((p.id[i], month + params.programme_months - 1));
+                self.participants[q].push((p.core[i].id, month + params.programme_months - 1));
                 c.programme_joins += 1;
             }
         }
@@ -1424,12 +1429,12 @@ impl MunicipalityState {
             let mut list = std::mem::take(&mut self.participants[q]);
             list.retain(
                 |&(id, last)| match self.people.row_of(self.base_serial, id) {
-                    Some(i) if self.people.programmes[i] & bit != 0 => {
+                    Some(i) if self.people.core[i].programmes & bit != 0 => {
                         let state = self.people.housing[i];
                         let lost_home = bit == PROGRAMME_COMMUNITY
                             && !(state.is_housed() || state == HousingState::OfferPending);
                         if last < month || state == HousingState::Gone || lost_home {
-                            self.people.programmes[i] &= !bit;
+                            self.people.core[i].programmes &= !bit;
                             self.people.wake(i, month - self.origin);
                             false
                         } else {
@@ -1473,7 +1478,7 @@ impl MunicipalityState {
                 // tests/properties.rs). With a lag, move-ins happen in the people pass and are
                 // counted there as housed.
                 let moved_in_at_allocation =
-                    params.move_in_lag == 0 && self.people.last_exit[i] == month;
+                    params.move_in_lag == 0 && self.people.core[i].last_exit == month;
                 if !moved_in_at_allocation {
                     // Counted as housed in the people pass; now housed with support.
                     c.housed -= 1;
@@ -1500,12 +1505,12 @@ fn life_events(people: &mut People, i: usize, month: i32, params: &Params, u: u3
             3
         }
     } else {
-        in_return_window(people.last_exit[i], month, params.return_window) as u8
+        in_return_window(people.core[i].last_exit, month, params.return_window) as u8
     };
     (people.activity[i], people.traits[i]) = life_event(
         people.activity[i],
         people.traits[i],
-        people.programmes[i],
+        people.core[i].programmes,
         context,
         params,
         u,
@@ -1641,23 +1646,16 @@ fn quiet_pass(
     use crate::population::{PROGRAMME_CONCEPT, PROGRAMME_IPS, PROGRAMME_TREATMENT};
     let n = people.len();
     let People {
-        id,
-        birth_month,
+        core,
         traits: traits_col,
         activity: activity_col,
         housing,
-        last_exit,
-        tenancy,
-        programmes,
         support,
         wake,
-        skip_levels,
         ..
     } = people;
-    let (id, birth_month, housing) = (&id[..n], &birth_month[..n], &housing[..n]);
-    let (last_exit, tenancy, programmes) = (&last_exit[..n], &tenancy[..n], &programmes[..n]);
-    let support = &support[..n];
-    let (wake, skip_levels) = (&mut wake[..n], &mut skip_levels[..n]);
+    let (core, housing, support) = (&mut core[..n], &housing[..n], &support[..n]);
+    let wake = &mut wake[..n];
     let moves = &params.movement;
     let (traits_col, activity_col) = (&mut traits_col[..n], &mut activity_col[..n]);
     let window = params.return_window;
@@ -1675,16 +1673,17 @@ fn quiet_pass(
             ),
         )
     };
-    let could_move = |i: usize, age: i32, max_age: i32| {
-        movement && tenancy[i] == 0 && support[i] == 0 && age <= max_age
+    let could_move = |i: usize, r: &Core, age: i32, max_age: i32| {
+        movement && r.tenancy == 0 && support[i] == 0 && age <= max_age
     };
     // Someone who could move is taken through every month.
-    let never_sleeps = |i: usize, age: i32| could_move(i, age, bounds.movement_max_age);
-    let quiet = |i: usize, age: i32| {
-        let since_exit = m - last_exit[i];
+    let never_sleeps =
+        |i: usize, r: &Core, age: i32| could_move(i, r, age, bounds.movement_max_age);
+    let quiet = |r: &Core, age: i32| {
+        let since_exit = m - r.last_exit;
         age < AGE_EXIT_MONTHS
-            && !(tenancy[i] != 0 && since_exit < window)
-            && programmes[i] & PROGRAMME_CONCEPT == 0
+            && !(r.tenancy != 0 && since_exit < window)
+            && r.programmes & PROGRAMME_CONCEPT == 0
             && since_exit != 12
     };
     // Wakes count months from the run's first (16 bits).
@@ -1723,17 +1722,18 @@ fn quiet_pass(
             if (wake[i] >> 2) as i32 <= rel {
                 continue;
             }
-            let age = m - birth_month[i];
-            let (h, l) = indices(t, a, programmes[i], last_exit[i], age, m);
+            let r = &core[i];
+            let age = m - r.birth_month;
+            let (h, l) = indices(t, a, r.programmes, r.last_exit, age, m);
             let at_risk = housing[i] == HousingState::AtRisk;
             assert!(
                 (housing[i] == HousingState::Housed || at_risk && sleeps_at_risk)
-                    && quiet(i, age)
-                    && !never_sleeps(i, age)
-                    && bounds.covers(skip_levels[i], (!at_risk).then_some(h), l),
+                    && quiet(r, age)
+                    && !never_sleeps(i, r, age)
+                    && bounds.covers(r.skip_levels, (!at_risk).then_some(h), l),
                 "person {} asleep in month {m} but not housed (or at risk) and quiet, or outside \
                  the bounds of their sleep (a writer of their columns forgot People::wake)",
-                id[i]
+                r.id
             );
             recount.add_quiet(at_risk, a, t);
         }
@@ -1746,14 +1746,11 @@ fn quiet_pass(
     // asleep, when months are skipped).
     let (mut waking, mut quiet_awake) = (Tally::default(), Tally::default());
     for (k, &row) in awake.iter().enumerate() {
-        // The columns a month reads first, eight awake rows ahead: at one row in twelve awake
-        // most of their reads are a new cache line (birth month and last exit: -1.9 % of a
-        // national replicate; with the id: -5 % in all; more columns gave no more).
+        // The record a month reads first, eight awake rows ahead: at one row in twelve awake
+        // most of its reads are a new cache line (with the three columns that were prefetched
+        // before the record: -5 % of a national replicate; sixteen rows ahead gave no more).
         if let Some(&ahead) = awake.get(k + 8) {
-            let j = ahead as usize + first;
-            prefetch(&birth_month[j]);
-            prefetch(&last_exit[j]);
-            prefetch(&id[j]);
+            prefetch(&core[ahead as usize + first]);
         }
         let i = row as usize + first;
         let state = housing[i];
@@ -1767,23 +1764,24 @@ fn quiet_pass(
             }
             continue;
         }
-        let age = m - birth_month[i];
-        let (a, t, p) = (activity_col[i], traits_col[i], programmes[i]);
-        let context = in_return_window(last_exit[i], m, window) as u8;
+        let r = core[i];
+        let age = m - r.birth_month;
+        let (a, t, p) = (activity_col[i], traits_col[i], r.programmes);
+        let context = in_return_window(r.last_exit, m, window) as u8;
         // The last threshold of the month's housing table: any event at all.
         let any_event = |at_risk: bool| {
             if at_risk {
                 params.at_risk[params::at_risk_event::COUNT - 1]
             } else {
-                entry::housed_table(t, a, last_exit[i], age, m, params)
+                entry::housed_table(t, a, r.last_exit, age, m, params)
                     [params::housed_event::COUNT - 1]
             }
         };
         let (a, t) = if (w >> 2) as i32 == rel && w & 3 != 0 {
             // A candidate month of their sleep: the thinned draws.
-            let bits = draws.bits(id[i], crate::rng::Decision::HousingEvent as u32);
+            let bits = draws.bits(r.id, crate::rng::Decision::HousingEvent as u32);
             let (u_housing, u_life) = ((bits >> 32) as u32, bits as u32);
-            let levels = skip_levels[i];
+            let levels = r.skip_levels;
             if w as i32 & skip::HOUSING != 0 {
                 let u = bounds.thin(u_housing, (levels >> 8) as u8);
                 if u < any_event(at_risk) {
@@ -1802,20 +1800,20 @@ fn quiet_pass(
             }
         } else {
             // A boundary (or woken): the month in full, as the full step would take it.
-            if !quiet(i, age) {
+            if !quiet(&r, age) {
                 eventful.push(i as u32);
                 wake[i] = skip::NOW;
                 continue;
             }
             // As `MunicipalityState::moves_away` draws for the housed and those at risk.
-            if could_move(i, age, moves.housed_max_age)
-                && draws.chance(id[i], crate::rng::Decision::Move as u32, moves.housed)
+            if could_move(i, &r, age, moves.housed_max_age)
+                && draws.chance(r.id, crate::rng::Decision::Move as u32, moves.housed)
             {
                 eventful.push(i as u32);
                 wake[i] = skip::NOW;
                 continue;
             }
-            let bits = draws.bits(id[i], crate::rng::Decision::HousingEvent as u32);
+            let bits = draws.bits(r.id, crate::rng::Decision::HousingEvent as u32);
             let (u_housing, u_life) = ((bits >> 32) as u32, bits as u32);
             if u_housing < any_event(at_risk) {
                 eventful.push(i as u32);
@@ -1828,21 +1826,21 @@ fn quiet_pass(
         traits_col[i] = t;
         // Asleep until the next candidate month or boundary.
         wake[i] = if bounds.enabled {
-            let boundary = if never_sleeps(i, age + 1) {
+            let boundary = if never_sleeps(i, &r, age + 1) {
                 m + 1
             } else {
-                next_boundary(birth_month[i], last_exit[i], t, m, window)
+                next_boundary(r.birth_month, r.last_exit, t, m, window)
             };
-            let (h, l) = indices(t, a, p, last_exit[i], age + 1, m + 1);
+            let (h, l) = indices(t, a, p, r.last_exit, age + 1, m + 1);
             let levels = if at_risk {
                 bounds.at_risk_levels(l)
             } else {
                 bounds.levels(h, l)
             };
-            skip_levels[i] = levels;
+            core[i].skip_levels = levels;
             bounds.schedule(
                 draws,
-                id[i],
+                r.id,
                 rel,
                 boundary - params.first_month.0,
                 end,
@@ -2034,7 +2032,7 @@ fn count_milestone(people: &People, i: usize, month: i32, c: &mut MonthCounts) {
     if !people.housing[i].is_housed() {
         return;
     }
-    match month - people.last_exit[i] {
+    match month - people.core[i].last_exit {
         3 => c.concept_housed_3m += 1,
         6 => c.concept_housed_6m += 1,
         12 => {

@@ -105,7 +105,7 @@ pub fn homeless_drift(
     peers: (u32, u32),
     homeless_ids: &[u32],
 ) {
-    let id = people.id[i];
+    let id = people.core[i].id;
     for s in 0..SLOTS {
         let k = i * SLOTS + s;
         if people.tie_kind[k] != EMPTY

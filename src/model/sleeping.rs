@@ -57,7 +57,7 @@ pub fn place_homeless(
             net.peers,
             net.homeless_ids,
         );
-        let id = people.id[i];
+        let id = people.core[i].id;
         match state {
             HousingState::Sofa => {
                 if !network::host_still_housed(people, i, net.base_serial) {
@@ -93,7 +93,7 @@ pub fn place_homeless(
     // Pass 2: find a place, in row order.
     for &(row, shelter_ok) in needs.iter() {
         let i = row as usize;
-        let id = people.id[i];
+        let id = people.core[i].id;
         let new_state = if let Some(s) = network::find_host(people, i, net.base_serial, loss) {
             people.host_slot[i] = s as u8;
             HousingState::Sofa
@@ -207,7 +207,7 @@ mod tests {
         let params = params();
         let mut people = street_people(2);
         people.tie_kind[0] = PEER;
-        people.tie_target[0] = people.id[1];
+        people.tie_target[0] = people.core[1].id;
         people.tie_willingness[0] = FULL_WILLINGNESS;
         // Person 1 is homeless too: no sofa.
         month(&mut people, &[0, 1], 0, &params, 0);

@@ -66,7 +66,7 @@ pub fn post_cti_hr(t: i32, post_hr: f64, half_life: f64) -> f64 {
 pub fn loss_probability(people: &People, i: usize, month: i32, params: &Params) -> f64 {
     let r = &params.support;
     // Support delivered at low fidelity does not change the risk (rollout fidelity).
-    let low_fidelity = people.programmes[i] & crate::population::PROGRAMME_LOW_FIDELITY != 0;
+    let low_fidelity = people.core[i].programmes & crate::population::PROGRAMME_LOW_FIDELITY != 0;
     let p = match (people.housing[i], people.support[i]) {
         (HousingState::HousedSupported | HousingState::AfterSupport, _) if low_fidelity => {
             r.unsupported_loss
@@ -86,7 +86,7 @@ pub fn loss_probability(people: &People, i: usize, month: i32, params: &Params) 
     let net = &params.network;
     let (home, _) = super::network::tie_counts(people, i);
     let mut hr = net.home_tie_loss_hr.powi(home.min(5) as i32);
-    if people.programmes[i] & crate::population::PROGRAMME_COMMUNITY != 0 {
+    if people.core[i].programmes & crate::population::PROGRAMME_COMMUNITY != 0 {
         hr *= net.community_loss_hr;
     }
     // Education or a job protects the tenancy (§7.4F).
@@ -139,7 +139,7 @@ pub fn supported_month(
     c: &mut MonthCounts,
 ) -> Outcome {
     let r = &params.support;
-    let id = people.id[i];
+    let id = people.core[i].id;
     if people.housing[i] == HousingState::HousedSupported && people.support[i] == CTI {
         let t = month - people.support_since[i];
         if cti_phase(t, r.cti_phase_months).is_none() {
@@ -159,14 +159,14 @@ pub fn supported_month(
         }
     }
     if people.housing[i] == HousingState::AfterSupport
-        && month - people.last_exit[i] >= params.return_window
+        && month - people.core[i].last_exit >= params.return_window
     {
         people.housing[i] = HousingState::Housed;
         people.state_since[i] = month;
         people.support[i] = NONE;
         return Outcome::Stay;
     }
-    if people.programmes[i] & crate::population::PROGRAMME_COMMUNITY != 0
+    if people.core[i].programmes & crate::population::PROGRAMME_COMMUNITY != 0
         && draws.chance(
             id,
             Decision::CommunityTie as u32,
