@@ -277,43 +277,55 @@ pub struct Core {
     pub tenancy: u8,
 }
 
+/// The fields of one person that a month out of the ordinary reads and writes (homelessness,
+/// support, institutions, offers: `MunicipalityState::step` after the quiet pass), kept side by
+/// side: those months are a few rows in a hundred, far apart, and eleven columns were up to
+/// eleven cache lines a row where this record (24 bytes) is one or two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
+pub struct Detail {
+    /// Month the current housing state began.
+    pub state_since: i32,
+    /// Month the current (or last) homelessness spell began.
+    pub spell_start: i32,
+    /// Month support (or the wait for it, or the time after CTI) began.
+    pub support_since: i32,
+    /// Off the municipal list until this month (after refusing an offer).
+    pub cooldown_until: i32,
+    /// Months homeless in completed spells.
+    pub months_homeless: u16,
+    /// Institution kind, or the housing segment of a pending offer.
+    pub state_detail: u8,
+    /// Support method (see `model::support`), with a high bit while waiting for a slot.
+    pub support: u8,
+    /// Tie slot of the current sofa host, or `tie::NO_HOST`.
+    pub host_slot: u8,
+    pub episodes: u8,
+    /// Latent exit type: 0 transitional, 1 episodic, 2 chronic.
+    pub latent_type: u8,
+    /// How the last exit came about (`model::support::REHOUSED_*`: on their own, or through the
+    /// municipality with no support, CTI, ICM or ACT), for the 12-month follow-up by support.
+    pub rehoused_with: u8,
+}
+
 /// The young people of one municipality, one column per attribute.
 #[derive(Clone, Debug, Default)]
 pub struct People {
     /// The fields every awake month reads, side by side in one record (below).
     pub core: Vec<Core>,
+    /// The fields a month out of the ordinary reads (homeless, supported, in an institution,
+    /// with an offer), in one record a person (below).
+    pub detail: Vec<Detail>,
     /// Bit set of [`traits`].
     pub traits: Vec<u8>,
     /// [`Activity`] as `u8`.
     pub activity: Vec<u8>,
-    /// Latent exit type: 0 transitional, 1 episodic, 2 chronic.
-    pub latent_type: Vec<u8>,
     pub housing: Vec<HousingState>,
-    /// Institution kind, or the housing segment of a pending offer.
-    pub state_detail: Vec<u8>,
-    /// Month the current housing state began.
-    pub state_since: Vec<i32>,
-    /// Month the current (or last) homelessness spell began.
-    pub spell_start: Vec<i32>,
-    /// How that exit came about (`model::support::REHOUSED_*`: on their own, or through the
-    /// municipality with no support, CTI, ICM or ACT), for the 12-month follow-up by support.
-    pub rehoused_with: Vec<u8>,
-    /// Months homeless in completed spells.
-    pub months_homeless: Vec<u16>,
-    pub episodes: Vec<u8>,
-    /// Tie slot of the current sofa host, or `tie::NO_HOST`.
-    pub host_slot: Vec<u8>,
     /// Ties, `tie::SLOTS` per person: target id (peers), kind and willingness to host (%).
     /// Until first read the first kind is `tie::UNDRAWN` ([`People::draw_ties`]).
     pub tie_target: Vec<u32>,
     pub tie_kind: Vec<u8>,
     pub tie_willingness: Vec<u8>,
-    /// Off the municipal list until this month (after refusing an offer).
-    pub cooldown_until: Vec<i32>,
-    /// Support method (see `model::support`), with a high bit while waiting for a slot.
-    pub support: Vec<u8>,
-    /// Month support (or the wait for it, or the time after CTI) began.
-    pub support_since: Vec<i32>,
     /// When someone quiet wakes for their next month taken through in full (`model::skip`):
     /// `month * 4 + tag` with months from the run's first month, or `wake::NOW`/`wake::GONE`.
     pub wake: Vec<i16>,
@@ -324,25 +336,32 @@ pub struct People {
 macro_rules! each_column {
     ($people:expr, $f:ident) => {{
         $f!($people.core, 1);
+        $f!($people.detail, 1);
         $f!($people.traits, 1);
         $f!($people.activity, 1);
-        $f!($people.latent_type, 1);
         $f!($people.housing, 1);
-        $f!($people.state_detail, 1);
-        $f!($people.state_since, 1);
-        $f!($people.spell_start, 1);
-        $f!($people.rehoused_with, 1);
-        $f!($people.months_homeless, 1);
-        $f!($people.episodes, 1);
-        $f!($people.host_slot, 1);
-        $f!($people.cooldown_until, 1);
-        $f!($people.support, 1);
-        $f!($people.support_since, 1);
         $f!($people.wake, 1);
         $f!($people.tie_target, tie::SLOTS);
         $f!($people.tie_kind, tie::SLOTS);
         $f!($people.tie_willingness, tie::SLOTS);
     }};
+}
+
+impl Detail {
+    /// Someone who has never been homeless, supported or in an institution.
+    const NEW: Detail = Detail {
+        state_since: NEVER,
+        spell_start: NEVER,
+        support_since: NEVER,
+        cooldown_until: NEVER,
+        months_homeless: 0,
+        state_detail: 0,
+        support: 0,
+        host_slot: tie::NO_HOST,
+        episodes: 0,
+        latent_type: 0,
+        rehoused_with: 0,
+    };
 }
 
 impl People {
@@ -415,15 +434,11 @@ impl People {
         });
         self.traits.push(t);
         self.activity.push(activity as u8);
-        self.latent_type.push(latent);
         self.housing.push(HousingState::Housed);
-        self.state_detail.push(0);
-        self.state_since.push(NEVER);
-        self.spell_start.push(NEVER);
-        self.rehoused_with.push(0);
-        self.months_homeless.push(0);
-        self.episodes.push(0);
-        self.host_slot.push(tie::NO_HOST);
+        self.detail.push(Detail {
+            latent_type: latent,
+            ..Detail::NEW
+        });
         // The initial ties are drawn when first read (most people never have theirs read:
         // they are read when someone becomes homeless, takes up support or moves), from the
         // same stream, so they are the ties drawing them now would give.
@@ -442,9 +457,6 @@ impl People {
     /// The last columns of a row just appended, the same for a newcomer and an arrival: off no
     /// list, no tenancy, no support, awake.
     fn push_unattached(&mut self) {
-        self.cooldown_until.push(NEVER);
-        self.support.push(0);
-        self.support_since.push(NEVER);
         self.wake.push(wake::NOW);
     }
 
@@ -550,14 +562,14 @@ impl People {
             birth_month: self.core[i].birth_month,
             traits: self.traits[i],
             activity: self.activity[i],
-            latent_type: self.latent_type[i],
+            latent_type: self.detail[i].latent_type,
             housing: self.housing[i],
-            state_since: self.state_since[i],
-            spell_start: self.spell_start[i],
+            state_since: self.detail[i].state_since,
+            spell_start: self.detail[i].spell_start,
             last_exit: self.core[i].last_exit,
-            rehoused_with: self.rehoused_with[i],
-            months_homeless: self.months_homeless[i],
-            episodes: self.episodes[i],
+            rehoused_with: self.detail[i].rehoused_with,
+            months_homeless: self.detail[i].months_homeless,
+            episodes: self.detail[i].episodes,
             ties,
         }
     }
@@ -566,7 +578,7 @@ impl People {
     /// the old municipality are gone; ties outside it (family elsewhere) go with them. They
     /// arrive without an allocated home, support, programme or place on the list.
     pub fn push_arrival(&mut self, p: &Person, id: u32) {
-        use tie::{EMPTY, EXTERNAL, NO_HOST};
+        use tie::{EMPTY, EXTERNAL};
         self.core.push(Core {
             id,
             birth_month: p.birth_month,
@@ -575,15 +587,16 @@ impl People {
         });
         self.traits.push(p.traits);
         self.activity.push(p.activity);
-        self.latent_type.push(p.latent_type);
         self.housing.push(p.housing);
-        self.state_detail.push(0);
-        self.state_since.push(p.state_since);
-        self.spell_start.push(p.spell_start);
-        self.rehoused_with.push(p.rehoused_with);
-        self.months_homeless.push(p.months_homeless);
-        self.episodes.push(p.episodes);
-        self.host_slot.push(NO_HOST);
+        self.detail.push(Detail {
+            state_since: p.state_since,
+            spell_start: p.spell_start,
+            rehoused_with: p.rehoused_with,
+            months_homeless: p.months_homeless,
+            episodes: p.episodes,
+            latent_type: p.latent_type,
+            ..Detail::NEW
+        });
         for &(kind, willingness) in &p.ties {
             let external = kind == EXTERNAL;
             self.tie_kind.push(if external { EXTERNAL } else { EMPTY });

@@ -51,7 +51,7 @@ pub fn run_trial(
     for (i, &cti) in in_cti.iter().enumerate() {
         debug_assert!(people.traits[i] & traits::PSYCHIATRIC != 0);
         people.core[i].last_exit = 0;
-        people.spell_start[i] = NEVER;
+        people.detail[i].spell_start = NEVER;
         people.core[i].tenancy = 1;
         set_housed(&mut people, i, cti, 0, cti_months);
     }
@@ -73,7 +73,7 @@ pub fn run_trial(
                 let loss = support::loss_probability(&people, i, month, params);
                 if first_of(draws.unit(id, Decision::SupportEvent as u32), loss) {
                     people.housing[i] = HousingState::Shelter;
-                    people.spell_start[i] = month;
+                    people.detail[i].spell_start = month;
                 }
             }
         }
@@ -101,14 +101,14 @@ fn first_of(u: f64, p: f64) -> bool {
 fn set_housed(people: &mut People, i: usize, cti: bool, month: i32, cti_months: i32) {
     if !cti {
         people.housing[i] = HousingState::Housed;
-        people.support[i] = support::NONE;
+        people.detail[i].support = support::NONE;
     } else if month < cti_months {
         people.housing[i] = HousingState::HousedSupported;
-        people.support[i] = support::CTI;
-        people.support_since[i] = 0;
+        people.detail[i].support = support::CTI;
+        people.detail[i].support_since = 0;
     } else {
         people.housing[i] = HousingState::AfterSupport;
-        people.support[i] = support::CTI;
-        people.support_since[i] = cti_months;
+        people.detail[i].support = support::CTI;
+        people.detail[i].support_since = cti_months;
     }
 }

@@ -22,7 +22,7 @@ fn population_fingerprint(setup: &hjemsim::model::Setup, seed: u64) -> Vec<Finge
                     p.core[i].birth_month,
                     p.traits[i],
                     p.activity[i],
-                    p.latent_type[i],
+                    p.detail[i].latent_type,
                     p.tie_kind[i * SLOTS..(i + 1) * SLOTS].to_vec(),
                     p.tie_target[i * SLOTS..(i + 1) * SLOTS].to_vec(),
                 )

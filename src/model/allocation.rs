@@ -41,7 +41,7 @@ pub fn priority_score(people: &People, i: usize, month: i32, w: &PriorityWeights
     ) {
         score += w.shelter_or_street;
     }
-    let months = (month - people.spell_start[i]).clamp(0, 24) as u32;
+    let months = (month - people.detail[i].spell_start).clamp(0, 24) as u32;
     score + w.per_month_homeless * months
 }
 
@@ -70,14 +70,14 @@ pub fn build_queue(
         let listed = matches!(
             people.housing[i],
             HousingState::Sofa | HousingState::Shelter | HousingState::Street
-        ) && month - people.spell_start[i] >= params.list_after_months
-            && people.cooldown_until[i] <= month;
+        ) && month - people.detail[i].spell_start >= params.list_after_months
+            && people.detail[i].cooldown_until <= month;
         if listed {
             queue.push(Candidate {
                 row,
                 id: people.core[i].id,
                 score: priority_score(people, i, month, &params.priority),
-                spell_start: people.spell_start[i],
+                spell_start: people.detail[i].spell_start,
             });
         }
     }
@@ -340,7 +340,7 @@ mod tests {
                 (0, n as u32),
             );
             p.housing[k] = HousingState::Sofa;
-            p.spell_start[k] = spell_start;
+            p.detail[k].spell_start = spell_start;
         }
         p
     }
@@ -352,8 +352,8 @@ mod tests {
         let mut people = homeless_people(4, month - 3);
         people.traits[2] = traits::PSYCHIATRIC; // most need
         people.housing[3] = HousingState::Street; // more need than sofa
-        people.spell_start[1] = month; // homeless since this month: not listed yet
-        people.cooldown_until[0] = month + 2; // refused an offer recently
+        people.detail[1].spell_start = month; // homeless since this month: not listed yet
+        people.detail[0].cooldown_until = month + 2; // refused an offer recently
         let rows = [0, 1, 2, 3];
         let mut queue = Vec::new();
         build_queue(&people, &rows, month, &params, &mut queue);

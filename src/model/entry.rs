@@ -102,7 +102,7 @@ pub fn housed_month(
         Some(housed_event::ENTRY_RETURN) => Outcome::Homeless(Route::Return),
         Some(housed_event::AT_RISK) => {
             people.housing[i] = HousingState::AtRisk;
-            people.state_since[i] = month;
+            people.detail[i].state_since = month;
             Outcome::Stay
         }
         Some(housed_event::PSYCHIATRIC_ADMISSION) => {
@@ -118,8 +118,8 @@ pub fn housed_month(
 
 fn admit(people: &mut People, i: usize, month: i32, kind: u8) {
     people.housing[i] = HousingState::Institution;
-    people.state_detail[i] = kind;
-    people.state_since[i] = month;
+    people.detail[i].state_detail = kind;
+    people.detail[i].state_since = month;
 }
 
 /// The month of someone at risk: resolved, entry, or still at risk.
@@ -136,7 +136,7 @@ pub fn at_risk_month(
         Some(at_risk_event::ENTRY) => Outcome::Homeless(Route::AtRisk),
         Some(_) => {
             people.housing[i] = HousingState::Housed;
-            people.state_since[i] = month;
+            people.detail[i].state_since = month;
             Outcome::Stay
         }
         None => Outcome::Stay,
@@ -154,7 +154,7 @@ pub fn institution_month(
     draws: PersonDraws,
 ) -> Outcome {
     let id = people.core[i].id;
-    let kind = if people.state_detail[i] == INSTITUTION_PRISON {
+    let kind = if people.detail[i].state_detail == INSTITUTION_PRISON {
         1
     } else {
         0
@@ -173,7 +173,7 @@ pub fn institution_month(
             return Outcome::Homeless(Route::Discharge);
         }
         people.housing[i] = HousingState::Housed;
-        people.state_since[i] = month;
+        people.detail[i].state_since = month;
     }
     Outcome::Stay
 }

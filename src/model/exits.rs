@@ -13,7 +13,7 @@ pub fn self_exit_probability(people: &People, i: usize, month: i32, params: &Par
         HousingState::Shelter => 1,
         _ => 2,
     };
-    let years = (month - people.spell_start[i]) as f64 / 12.0;
+    let years = (month - people.detail[i].spell_start) as f64 / 12.0;
     // Home-based ties raise exits; a street-heavy network lowers them (§4.5).
     let (home, street) = super::network::tie_counts(people, i);
     let net = &params.network;
@@ -30,7 +30,7 @@ pub fn self_exit_probability(people: &People, i: usize, month: i32, params: &Par
     if people.activity[i] != crate::population::Activity::Neet as u8 {
         ties *= params.active_exit_hr;
     }
-    let p = params.self_exit[people.latent_type[i] as usize]
+    let p = params.self_exit[people.detail[i].latent_type as usize]
         * params.place_modifier[place]
         * params.frailty_per_year.powf(years)
         * ties;
@@ -54,7 +54,7 @@ pub fn homeless_month(
         ) {
             return Outcome::Death;
         }
-        if month - people.state_since[i] >= params.move_in_lag {
+        if month - people.detail[i].state_since >= params.move_in_lag {
             return Outcome::MoveIn;
         }
         return Outcome::Stay;

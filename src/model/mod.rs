@@ -608,7 +608,7 @@ impl MunicipalityState {
     fn release_unit(&mut self, i: usize) {
         let p = &mut self.people;
         let segment = if p.housing[i] == HousingState::OfferPending {
-            Some(p.state_detail[i] as usize)
+            Some(p.detail[i].state_detail as usize)
         } else if p.core[i].tenancy > 0 {
             Some(p.core[i].tenancy as usize - 1)
         } else {
@@ -646,7 +646,7 @@ impl MunicipalityState {
     fn begin_spell(&mut self, i: usize, month: i32, params: &Params, c: &mut MonthCounts) {
         self.release_unit(i);
         c.cti_losses += (self.people.housing[i] == HousingState::HousedSupported
-            && self.people.support[i] == support::CTI) as u64;
+            && self.people.detail[i].support == support::CTI) as u64;
         support::end(&mut self.people, i, &mut self.caseload, c);
         let p = &mut self.people;
         // Hosts' willingness has recovered while the young person had a home.
@@ -658,7 +658,7 @@ impl MunicipalityState {
                 params.network.willingness_recovery,
             );
         }
-        p.host_slot[i] = network::NO_HOST;
+        p.detail[i].host_slot = network::NO_HOST;
         {
             use crate::population::{
                 PROGRAMME_COMMUNITY, PROGRAMME_CONCEPT, PROGRAMME_LOW_FIDELITY,
@@ -667,19 +667,20 @@ impl MunicipalityState {
                 !(PROGRAMME_COMMUNITY | PROGRAMME_CONCEPT | PROGRAMME_LOW_FIDELITY);
         }
         p.housing[i] = HousingState::Street;
-        p.state_since[i] = month;
-        p.spell_start[i] = month;
-        p.episodes[i] = p.episodes[i].saturating_add(1);
+        p.detail[i].state_since = month;
+        p.detail[i].spell_start = month;
+        p.detail[i].episodes = p.detail[i].episodes.saturating_add(1);
     }
 
     fn end_spell(&mut self, i: usize, month: i32) {
         let p = &mut self.people;
-        let months = (month - p.spell_start[i]).max(0) as u32;
-        p.months_homeless[i] = (p.months_homeless[i] as u32 + months).min(u16::MAX as u32) as u16;
+        let months = (month - p.detail[i].spell_start).max(0) as u32;
+        p.detail[i].months_homeless =
+            (p.detail[i].months_homeless as u32 + months).min(u16::MAX as u32) as u16;
         p.core[i].last_exit = month;
-        p.rehoused_with[i] = support::REHOUSED_SELF;
+        p.detail[i].rehoused_with = support::REHOUSED_SELF;
         p.housing[i] = HousingState::Housed;
-        p.state_since[i] = month;
+        p.detail[i].state_since = month;
     }
 
     fn leave(&mut self, i: usize, c: &mut MonthCounts) {
@@ -790,13 +791,15 @@ impl MunicipalityState {
         );
         let mut forced_bits = forced.iter();
         for (k, &row) in eventful.iter().enumerate() {
-            // Most eventful rows are homeless, and their month reads these columns (spell,
-            // state, exit, ties) at rows far apart: asked for four rows ahead (-2.4 %).
+            // Most eventful rows are homeless, and their month reads these records (detail,
+            // core, ties) at rows far apart: asked for four rows ahead (-2.4 % when they were
+            // spell, state, exit and ties columns). A detail record may straddle two lines.
             if let Some(&ahead) = eventful.get(k + 4) {
                 let j = (ahead & !FORCED) as usize;
-                prefetch(&self.people.spell_start[j]);
-                prefetch(&self.people.state_since[j]);
-                prefetch(&self.people.core[j].last_exit);
+                let detail = &self.people.detail[j];
+                prefetch(&detail.state_since);
+                prefetch(&detail.rehoused_with);
+                prefetch(&self.people.core[j]);
                 prefetch(&self.people.tie_kind[j * crate::population::tie::SLOTS]);
             }
             let i = (row & !FORCED) as usize;
@@ -891,7 +894,7 @@ impl MunicipalityState {
                     c.exits_self += 1;
                 }
                 Outcome::MoveIn => {
-                    let segment = self.people.state_detail[i];
+                    let segment = self.people.detail[i].state_detail;
                     self.move_in(i, segment, m, params, draws, &mut c);
                 }
             }
@@ -1003,9 +1006,9 @@ impl MunicipalityState {
             if state == HousingState::Shelter {
                 c.shelter_refund_nights += params
                     .refunds
-                    .shelter_nights(m - self.people.state_since[i]);
+                    .shelter_nights(m - self.people.detail[i].state_since);
             }
-            let spell = m - self.people.spell_start[i];
+            let spell = m - self.people.detail[i].spell_start;
             c.homeless_under_6m += (spell < 6) as u64;
             c.homeless_over_12m += (spell >= 12) as u64;
             c.homeless_care_history += (self.people.traits[i] & traits::CARE != 0) as u64;
@@ -1135,7 +1138,9 @@ impl MunicipalityState {
                 (true, rules.homeless)
             }
             HousingState::Housed | HousingState::AtRisk
-                if p.core[i].tenancy == 0 && p.support[i] == 0 && age <= rules.housed_max_age =>
+                if p.core[i].tenancy == 0
+                    && p.detail[i].support == 0
+                    && age <= rules.housed_max_age =>
             {
                 (false, rules.housed)
             }
@@ -1295,14 +1300,14 @@ impl MunicipalityState {
                     self.occupied[offer.segment as usize] += 1;
                     let p = &mut self.people;
                     p.housing[i] = HousingState::OfferPending;
-                    p.state_detail[i] = offer.segment;
-                    p.state_since[i] = m;
+                    p.detail[i].state_detail = offer.segment;
+                    p.detail[i].state_since = m;
                     if params.move_in_lag == 0 {
                         self.move_in(i, offer.segment, m, params, draws, c);
                     }
                 } else {
                     c.refusals += 1;
-                    self.people.cooldown_until[i] = m + params.refusal_cooldown;
+                    self.people.detail[i].cooldown_until = m + params.refusal_cooldown;
                 }
             }
         }
@@ -1328,11 +1333,11 @@ impl MunicipalityState {
         let p = &mut self.people;
         let method = support::need(
             p.traits[i],
-            p.latent_type[i],
-            p.months_homeless[i],
+            p.detail[i].latent_type,
+            p.detail[i].months_homeless,
             params.support.offer_to,
         );
-        p.rehoused_with[i] = support::rehoused_by(method);
+        p.detail[i].rehoused_with = support::rehoused_by(method);
         if method == support::NONE {
             return;
         }
@@ -1341,8 +1346,8 @@ impl MunicipalityState {
         {
             self.start_support(i, method, month, draws, c);
         } else {
-            p.support[i] = method | support::WAITING;
-            p.support_since[i] = month;
+            p.detail[i].support = method | support::WAITING;
+            p.detail[i].support_since = month;
             p.wake(i, month - origin);
             self.waiting.push_back(p.core[i].id);
         }
@@ -1461,12 +1466,12 @@ impl MunicipalityState {
         while let Some(id) = self.waiting.pop_front() {
             let Some(i) = self.row_of(id) else { continue };
             let p = &self.people;
-            if p.housing[i] != HousingState::Housed || p.support[i] & support::WAITING == 0 {
+            if p.housing[i] != HousingState::Housed || p.detail[i].support & support::WAITING == 0 {
                 continue;
             }
-            let method = p.support[i] & !support::WAITING;
-            if month - p.support_since[i] > params.support.max_wait {
-                self.people.support[i] = support::NONE;
+            let method = p.detail[i].support & !support::WAITING;
+            if month - p.detail[i].support_since > params.support.max_wait {
+                self.people.detail[i].support = support::NONE;
                 self.people.wake(i, month - self.origin);
                 continue;
             }
@@ -1650,11 +1655,11 @@ fn quiet_pass(
         traits: traits_col,
         activity: activity_col,
         housing,
-        support,
+        detail,
         wake,
         ..
     } = people;
-    let (core, housing, support) = (&mut core[..n], &housing[..n], &support[..n]);
+    let (core, housing, detail) = (&mut core[..n], &housing[..n], &detail[..n]);
     let wake = &mut wake[..n];
     let moves = &params.movement;
     let (traits_col, activity_col) = (&mut traits_col[..n], &mut activity_col[..n]);
@@ -1674,7 +1679,7 @@ fn quiet_pass(
         )
     };
     let could_move = |i: usize, r: &Core, age: i32, max_age: i32| {
-        movement && r.tenancy == 0 && support[i] == 0 && age <= max_age
+        movement && r.tenancy == 0 && detail[i].support == 0 && age <= max_age
     };
     // Someone who could move is taken through every month.
     let never_sleeps =
@@ -2078,7 +2083,7 @@ fn count_milestone(people: &People, i: usize, month: i32, c: &mut MonthCounts) {
 fn count_followup(people: &People, i: usize, c: &mut MonthCounts) {
     let state = people.housing[i];
     let housed = (state.is_housed() || state == HousingState::AtRisk) as u64;
-    let (followed, kept) = match people.rehoused_with[i] {
+    let (followed, kept) = match people.detail[i].rehoused_with {
         0 => (&mut c.followup_12m_self, &mut c.housed_12m_self),
         1 => (&mut c.followup_12m_none, &mut c.housed_12m_none),
         2 => (&mut c.followup_12m_cti, &mut c.housed_12m_cti),

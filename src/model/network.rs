@@ -81,7 +81,7 @@ pub fn find_host(
 
 /// Whether the current host can still host (still housed, tie still there).
 pub fn host_still_housed(people: &People, i: usize, base_serial: u32) -> bool {
-    let h = people.host_slot[i];
+    let h = people.detail[i].host_slot;
     h != NO_HOST && is_housed(people, i, h as usize, base_serial)
 }
 
@@ -113,8 +113,8 @@ pub fn homeless_drift(
         {
             people.tie_kind[k] = EMPTY;
             people.tie_willingness[k] = 0;
-            if people.host_slot[i] == s as u8 {
-                people.host_slot[i] = NO_HOST;
+            if people.detail[i].host_slot == s as u8 {
+                people.detail[i].host_slot = NO_HOST;
             }
         }
     }

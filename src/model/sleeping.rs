@@ -61,11 +61,11 @@ pub fn place_homeless(
         match state {
             HousingState::Sofa => {
                 if !network::host_still_housed(people, i, net.base_serial) {
-                    people.host_slot[i] = NO_HOST;
+                    people.detail[i].host_slot = NO_HOST;
                     needs.push((row, true));
                     continue;
                 }
-                let k = i * SLOTS + people.host_slot[i] as usize;
+                let k = i * SLOTS + people.detail[i].host_slot as usize;
                 let willingness = people.tie_willingness[k];
                 let ends = willingness <= loss
                     || draws.chance(id, Decision::PlaceEnds as u32, params.host_episode_end);
@@ -73,7 +73,7 @@ pub fn place_homeless(
                     // Conflict or burden: this host will not host again until willingness
                     // recovers (§4.5).
                     people.tie_willingness[k] = 0;
-                    people.host_slot[i] = NO_HOST;
+                    people.detail[i].host_slot = NO_HOST;
                     needs.push((row, true));
                 } else {
                     people.tie_willingness[k] = willingness - loss;
@@ -95,7 +95,7 @@ pub fn place_homeless(
         let i = row as usize;
         let id = people.core[i].id;
         let new_state = if let Some(s) = network::find_host(people, i, net.base_serial, loss) {
-            people.host_slot[i] = s as u8;
+            people.detail[i].host_slot = s as u8;
             HousingState::Sofa
         } else if shelter_ok
             && occupied < beds
@@ -112,7 +112,7 @@ pub fn place_homeless(
         };
         if new_state != people.housing[i] {
             people.housing[i] = new_state;
-            people.state_since[i] = month;
+            people.detail[i].state_since = month;
         }
     }
     occupied
@@ -216,7 +216,7 @@ mod tests {
         people.housing[1] = HousingState::Housed;
         month(&mut people, &[0], 1, &params, 0);
         assert_eq!(people.housing[0], HousingState::Sofa);
-        assert_eq!(people.host_slot[0], 0);
+        assert_eq!(people.detail[0].host_slot, 0);
         // And the stay ends when the host loses their home.
         people.housing[1] = HousingState::Street;
         month(&mut people, &[0, 1], 2, &params, 0);

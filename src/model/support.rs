@@ -67,17 +67,17 @@ pub fn loss_probability(people: &People, i: usize, month: i32, params: &Params) 
     let r = &params.support;
     // Support delivered at low fidelity does not change the risk (rollout fidelity).
     let low_fidelity = people.core[i].programmes & crate::population::PROGRAMME_LOW_FIDELITY != 0;
-    let p = match (people.housing[i], people.support[i]) {
+    let p = match (people.housing[i], people.detail[i].support) {
         (HousingState::HousedSupported | HousingState::AfterSupport, _) if low_fidelity => {
             r.unsupported_loss
         }
         (HousingState::HousedSupported, CTI) => r.unsupported_loss * r.cti_hr,
         (HousingState::HousedSupported, _) => {
-            let year = ((month - people.support_since[i]) / 12).clamp(0, 2) as usize;
+            let year = ((month - people.detail[i].support_since) / 12).clamp(0, 2) as usize;
             r.hf_loss[year] * r.youth_multiplier
         }
         (HousingState::AfterSupport, _) => {
-            let t = month - people.support_since[i];
+            let t = month - people.detail[i].support_since;
             r.unsupported_loss * post_cti_hr(t, r.post_hr, r.half_life)
         }
         _ => r.unsupported_loss,
@@ -106,23 +106,23 @@ pub fn start(
     c: &mut MonthCounts,
 ) {
     caseload[method as usize - 1] += 1;
-    people.support[i] = method;
-    people.support_since[i] = month;
+    people.detail[i].support = method;
+    people.detail[i].support_since = month;
     people.housing[i] = HousingState::HousedSupported;
-    people.state_since[i] = month;
+    people.detail[i].state_since = month;
     c.support_starts += 1;
 }
 
 /// Ends the current support of someone in `HousedSupported` (home lost, death, ageing out).
 pub fn end(people: &mut People, i: usize, caseload: &mut [u32; 3], c: &mut MonthCounts) {
     if people.housing[i] == HousingState::HousedSupported {
-        let method = people.support[i] & !WAITING;
+        let method = people.detail[i].support & !WAITING;
         if method != NONE {
             caseload[method as usize - 1] -= 1;
             c.support_ends += 1;
         }
     }
-    people.support[i] = NONE;
+    people.detail[i].support = NONE;
 }
 
 /// The month of someone housed with support, after CTI, or in an allocated home without support
@@ -140,8 +140,8 @@ pub fn supported_month(
 ) -> Outcome {
     let r = &params.support;
     let id = people.core[i].id;
-    if people.housing[i] == HousingState::HousedSupported && people.support[i] == CTI {
-        let t = month - people.support_since[i];
+    if people.housing[i] == HousingState::HousedSupported && people.detail[i].support == CTI {
+        let t = month - people.detail[i].support_since;
         if cti_phase(t, r.cti_phase_months).is_none() {
             // The course is over: hand over, or step up to ICM if unstable and a slot is free.
             caseload[0] -= 1;
@@ -153,8 +153,8 @@ pub fn supported_month(
                 c.step_ups += 1;
             } else {
                 people.housing[i] = HousingState::AfterSupport;
-                people.state_since[i] = month;
-                people.support_since[i] = month;
+                people.detail[i].state_since = month;
+                people.detail[i].support_since = month;
             }
         }
     }
@@ -162,8 +162,8 @@ pub fn supported_month(
         && month - people.core[i].last_exit >= params.return_window
     {
         people.housing[i] = HousingState::Housed;
-        people.state_since[i] = month;
-        people.support[i] = NONE;
+        people.detail[i].state_since = month;
+        people.detail[i].support = NONE;
         return Outcome::Stay;
     }
     if people.core[i].programmes & crate::population::PROGRAMME_COMMUNITY != 0
@@ -194,10 +194,10 @@ pub fn count_client(people: &People, i: usize, month: i32, params: &Params, c: &
         return;
     }
     c.support_refund_clients +=
-        (month - people.support_since[i] < params.refunds.support_limit_months) as u64;
-    match people.support[i] {
+        (month - people.detail[i].support_since < params.refunds.support_limit_months) as u64;
+    match people.detail[i].support {
         CTI => match cti_phase(
-            month - people.support_since[i],
+            month - people.detail[i].support_since,
             params.support.cti_phase_months,
         ) {
             Some(1) => c.cti_phase_1 += 1,
