@@ -308,6 +308,31 @@ pub struct Detail {
     pub rehoused_with: u8,
 }
 
+/// One person's ties, `tie::SLOTS` of them side by side (36 bytes): the kind (`tie::EMPTY`,
+/// external, peer, street), the target's id (peers) and the willingness to host (%). They are
+/// read for the few who are homeless, supported or moving; as three columns they were three
+/// cache lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
+pub struct Ties {
+    pub target: [u32; tie::SLOTS],
+    pub kind: [u8; tie::SLOTS],
+    pub willingness: [u8; tie::SLOTS],
+}
+
+impl Ties {
+    /// No ties.
+    pub const NONE: Ties = Ties {
+        target: [0; tie::SLOTS],
+        kind: [tie::EMPTY; tie::SLOTS],
+        willingness: [0; tie::SLOTS],
+    };
+}
+
+/// Which part of a person's memory a column is (`People::column_bytes`).
+const PERSON: bool = false;
+const NETWORK: bool = true;
+
 /// The young people of one municipality, one column per attribute.
 #[derive(Clone, Debug, Default)]
 pub struct People {
@@ -321,11 +346,9 @@ pub struct People {
     /// [`Activity`] as `u8`.
     pub activity: Vec<u8>,
     pub housing: Vec<HousingState>,
-    /// Ties, `tie::SLOTS` per person: target id (peers), kind and willingness to host (%).
-    /// Until first read the first kind is `tie::UNDRAWN` ([`People::draw_ties`]).
-    pub tie_target: Vec<u32>,
-    pub tie_kind: Vec<u8>,
-    pub tie_willingness: Vec<u8>,
+    /// Ties, one record a person ([`Ties`]). Until first read the first kind is
+    /// `tie::UNDRAWN` ([`People::draw_ties`]).
+    pub ties: Vec<Ties>,
     /// When someone quiet wakes for their next month taken through in full (`model::skip`):
     /// `month * 4 + tag` with months from the run's first month, or `wake::NOW`/`wake::GONE`.
     pub wake: Vec<i16>,
@@ -335,15 +358,13 @@ pub struct People {
 /// sizing, reserving and dropping rows go through, so no column can be forgotten by one of them.
 macro_rules! each_column {
     ($people:expr, $f:ident) => {{
-        $f!($people.core, 1);
-        $f!($people.detail, 1);
-        $f!($people.traits, 1);
-        $f!($people.activity, 1);
-        $f!($people.housing, 1);
-        $f!($people.wake, 1);
-        $f!($people.tie_target, tie::SLOTS);
-        $f!($people.tie_kind, tie::SLOTS);
-        $f!($people.tie_willingness, tie::SLOTS);
+        $f!($people.core, PERSON);
+        $f!($people.detail, PERSON);
+        $f!($people.traits, PERSON);
+        $f!($people.activity, PERSON);
+        $f!($people.housing, PERSON);
+        $f!($people.wake, PERSON);
+        $f!($people.ties, NETWORK);
     }};
 }
 
@@ -378,13 +399,13 @@ impl People {
         }
         let (mut person, mut ties) = (0, 0);
         macro_rules! add {
-            ($v:expr, $per:expr) => {{
+            ($v:expr, $part:ident) => {{
                 let rows = if allocated { $v.capacity() } else { $v.len() };
                 let bytes = rows * element(&$v);
-                if $per == 1 {
-                    person += bytes
-                } else {
+                if $part == NETWORK {
                     ties += bytes
+                } else {
+                    person += bytes
                 }
             }};
         }
@@ -403,8 +424,8 @@ impl People {
         }
         let rows = rows.max(self.len() / 8 + 16);
         macro_rules! reserve {
-            ($v:expr, $per:expr) => {
-                $v.reserve_exact(rows * $per)
+            ($v:expr, $part:ident) => {
+                $v.reserve_exact(rows)
             };
         }
         each_column!(self, reserve);
@@ -442,15 +463,16 @@ impl People {
         // The initial ties are drawn when first read (most people never have theirs read:
         // they are read when someone becomes homeless, takes up support or moves), from the
         // same stream, so they are the ties drawing them now would give.
-        if newcomers.tie_law(t).is_some() {
+        self.ties.push(if newcomers.tie_law(t).is_some() {
             let e = tie::EMPTY;
-            self.tie_kind.extend([tie::UNDRAWN, e, e, e, e, e]);
-            self.tie_target.extend([peers.0, peers.1, 0, 0, 0, 0]);
+            Ties {
+                kind: [tie::UNDRAWN, e, e, e, e, e],
+                target: [peers.0, peers.1, 0, 0, 0, 0],
+                ..Ties::NONE
+            }
         } else {
-            self.tie_kind.extend([tie::EMPTY; tie::SLOTS]);
-            self.tie_target.extend([0; tie::SLOTS]);
-        }
-        self.tie_willingness.extend([0; tie::SLOTS]);
+            Ties::NONE
+        });
         self.push_unattached();
     }
 
@@ -463,7 +485,7 @@ impl People {
     /// Whether row `i`'s initial ties are still to be drawn.
     #[inline(always)]
     pub fn ties_undrawn(&self, i: usize) -> bool {
-        self.tie_kind[i * tie::SLOTS] == tie::UNDRAWN
+        self.ties[i].kind[0] == tie::UNDRAWN
     }
 
     /// Draws row `i`'s initial ties if they are not drawn yet: their stream replayed past the
@@ -475,11 +497,7 @@ impl People {
         let id = self.core[i].id;
         let mut rng = person_rng(key, id);
         let (t, _, _) = Self::draw_attributes(&mut rng, newcomers.params);
-        let slots = i * tie::SLOTS..(i + 1) * tie::SLOTS;
-        let peers = (
-            self.tie_target[slots.start],
-            self.tie_target[slots.start + 1],
-        );
+        let peers = (self.ties[i].target[0], self.ties[i].target[1]);
         let ties = tie::initial_ties(
             &mut rng,
             newcomers.tie_law(t),
@@ -487,10 +505,11 @@ impl People {
             id >> 24,
             peers,
         );
-        for (s, (kind, target)) in slots.zip(ties) {
-            self.tie_kind[s] = kind;
-            self.tie_target[s] = target;
-            self.tie_willingness[s] = if kind == tie::EMPTY {
+        let row = &mut self.ties[i];
+        for (s, (kind, target)) in ties.into_iter().enumerate() {
+            row.kind[s] = kind;
+            row.target[s] = target;
+            row.willingness[s] = if kind == tie::EMPTY {
                 0
             } else {
                 tie::FULL_WILLINGNESS
@@ -550,14 +569,8 @@ impl People {
             !self.ties_undrawn(i),
             "a mover's ties are drawn before they move"
         );
-        let slots = tie::SLOTS;
-        let mut ties = [(0u8, 0u8); tie::SLOTS];
-        for (s, tie) in ties.iter_mut().enumerate() {
-            *tie = (
-                self.tie_kind[i * slots + s],
-                self.tie_willingness[i * slots + s],
-            );
-        }
+        let row = &self.ties[i];
+        let ties = std::array::from_fn(|s| (row.kind[s], row.willingness[s]));
         Person {
             birth_month: self.core[i].birth_month,
             traits: self.traits[i],
@@ -578,7 +591,7 @@ impl People {
     /// the old municipality are gone; ties outside it (family elsewhere) go with them. They
     /// arrive without an allocated home, support, programme or place on the list.
     pub fn push_arrival(&mut self, p: &Person, id: u32) {
-        use tie::{EMPTY, EXTERNAL};
+        use tie::EXTERNAL;
         self.core.push(Core {
             id,
             birth_month: p.birth_month,
@@ -597,13 +610,13 @@ impl People {
             latent_type: p.latent_type,
             ..Detail::NEW
         });
-        for &(kind, willingness) in &p.ties {
-            let external = kind == EXTERNAL;
-            self.tie_kind.push(if external { EXTERNAL } else { EMPTY });
-            self.tie_target.push(0);
-            self.tie_willingness
-                .push(if external { willingness } else { 0 });
+        let mut row = Ties::NONE;
+        for (s, &(kind, willingness)) in p.ties.iter().enumerate() {
+            if kind == EXTERNAL {
+                (row.kind[s], row.willingness[s]) = (EXTERNAL, willingness);
+            }
         }
+        self.ties.push(row);
         self.push_unattached();
     }
 
@@ -622,8 +635,8 @@ impl People {
     /// Drops rows `..n` (the aged-out prefix), keeping every column aligned.
     pub fn drop_prefix(&mut self, n: usize) {
         macro_rules! drop {
-            ($v:expr, $per:expr) => {
-                $v.drain(..n * $per)
+            ($v:expr, $part:ident) => {
+                $v.drain(..n)
             };
         }
         each_column!(self, drop);
@@ -759,7 +772,8 @@ mod tests {
         let mean_hosts = non_care
             .iter()
             .map(|&i| {
-                people.tie_kind[i * tie::SLOTS..(i + 1) * tie::SLOTS]
+                people.ties[i]
+                    .kind
                     .iter()
                     .filter(|&&k| k == tie::EXTERNAL || k == tie::PEER)
                     .count() as f64
@@ -789,10 +803,10 @@ mod tests {
         );
         let c = people(ReplicateKey::new(5, 3));
         assert_eq!(a.traits, b.traits);
-        assert_eq!(a.tie_kind, b.tie_kind);
-        assert_eq!(a.tie_target, b.tie_target);
+        assert_eq!(a.ties, b.ties);
         assert_ne!(a.traits, c.traits);
-        assert_ne!(a.tie_target, c.tie_target);
+        let targets = |p: &People| p.ties.iter().map(|t| t.target).collect::<Vec<_>>();
+        assert_ne!(targets(&a), targets(&c));
     }
 
     /// Initial ties are drawn when first read: what they are must not depend on when that is,
@@ -819,14 +833,12 @@ mod tests {
         for i in (0..late.len()).rev() {
             late.draw_ties(i, key, &newcomers);
         }
-        let slots = dropped * tie::SLOTS..;
-        assert_eq!(now.tie_kind[slots.clone()], late.tie_kind[..]);
-        assert_eq!(now.tie_target[slots.clone()], late.tie_target[..]);
-        assert_eq!(now.tie_willingness[slots], late.tie_willingness[..]);
+        assert_eq!(now.ties[dropped..], late.ties[..]);
         for i in 0..now.len() {
-            for s in i * tie::SLOTS..(i + 1) * tie::SLOTS {
-                if now.tie_kind[s] == tie::PEER {
-                    let serial = now.tie_target[s] & 0x00FF_FFFF;
+            let ties = &now.ties[i];
+            for s in 0..tie::SLOTS {
+                if ties.kind[s] == tie::PEER {
+                    let serial = ties.target[s] & 0x00FF_FFFF;
                     assert!((i as u32 / 2..i as u32 + 1).contains(&serial));
                 }
             }

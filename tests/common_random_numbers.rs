@@ -7,7 +7,7 @@ use hjemsim::commands::prepare;
 use hjemsim::model::Model;
 use hjemsim::model::network::SLOTS;
 
-type Fingerprint = (u32, i32, u8, u8, u8, Vec<u8>, Vec<u32>);
+type Fingerprint = (u32, i32, u8, u8, u8, [u8; SLOTS], [u32; SLOTS]);
 
 fn population_fingerprint(setup: &hjemsim::model::Setup, seed: u64) -> Vec<Fingerprint> {
     let model = Model::new(setup, seed, 0);
@@ -23,8 +23,8 @@ fn population_fingerprint(setup: &hjemsim::model::Setup, seed: u64) -> Vec<Finge
                     p.traits[i],
                     p.activity[i],
                     p.detail[i].latent_type,
-                    p.tie_kind[i * SLOTS..(i + 1) * SLOTS].to_vec(),
-                    p.tie_target[i * SLOTS..(i + 1) * SLOTS].to_vec(),
+                    p.ties[i].kind,
+                    p.ties[i].target,
                 )
             })
         })

@@ -800,7 +800,9 @@ impl MunicipalityState {
                 prefetch(&detail.state_since);
                 prefetch(&detail.rehoused_with);
                 prefetch(&self.people.core[j]);
-                prefetch(&self.people.tie_kind[j * crate::population::tie::SLOTS]);
+                let ties = &self.people.ties[j];
+                prefetch(&ties.target[0]);
+                prefetch(&ties.willingness[crate::population::tie::SLOTS - 1]);
             }
             let i = (row & !FORCED) as usize;
             let forced_bits = (row & FORCED != 0).then(|| *forced_bits.next().expect("in order"));

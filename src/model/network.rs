@@ -27,7 +27,7 @@ pub use crate::population::tie::{
 pub fn tie_counts(people: &People, i: usize) -> (u32, u32) {
     debug_assert!(!people.ties_undrawn(i), "ties read before they were drawn");
     let (mut home, mut street) = (0, 0);
-    for &k in &people.tie_kind[i * SLOTS..(i + 1) * SLOTS] {
+    for &k in &people.ties[i].kind {
         home += (k == EXTERNAL || k == PEER) as u32;
         street += (k == STREET) as u32;
     }
@@ -47,14 +47,12 @@ pub fn street_heavy(people: &People, i: usize) -> bool {
 
 /// Whether tie slot `s` of row `i` is someone with a home right now.
 fn is_housed(people: &People, i: usize, s: usize, base_serial: u32) -> bool {
-    let k = i * SLOTS + s;
-    match people.tie_kind[k] {
+    let ties = &people.ties[i];
+    match ties.kind[s] {
         EXTERNAL => true,
-        PEER => people
-            .row_of(base_serial, people.tie_target[k])
-            .is_some_and(|r| {
-                !people.housing[r].is_homeless() && people.housing[r] != HousingState::Gone
-            }),
+        PEER => people.row_of(base_serial, ties.target[s]).is_some_and(|r| {
+            !people.housing[r].is_homeless() && people.housing[r] != HousingState::Gone
+        }),
         _ => false,
     }
 }
@@ -68,7 +66,7 @@ pub fn find_host(
 ) -> Option<usize> {
     let mut best: Option<(usize, u8)> = None;
     for s in 0..SLOTS {
-        let w = people.tie_willingness[i * SLOTS + s];
+        let w = people.ties[i].willingness[s];
         if w > min_willingness
             && best.is_none_or(|(_, bw)| w > bw)
             && is_housed(people, i, s, base_serial)
@@ -107,12 +105,11 @@ pub fn homeless_drift(
 ) {
     let id = people.core[i].id;
     for s in 0..SLOTS {
-        let k = i * SLOTS + s;
-        if people.tie_kind[k] != EMPTY
+        if people.ties[i].kind[s] != EMPTY
             && draws.chance(id, Decision::TieDecay as u32 + 256 * s as u32, d.decay)
         {
-            people.tie_kind[k] = EMPTY;
-            people.tie_willingness[k] = 0;
+            people.ties[i].kind[s] = EMPTY;
+            people.ties[i].willingness[s] = 0;
             if people.detail[i].host_slot == s as u8 {
                 people.detail[i].host_slot = NO_HOST;
             }
@@ -122,11 +119,11 @@ pub fn homeless_drift(
     if u >= d.new_tie {
         return;
     }
-    let Some(s) = (0..SLOTS).find(|&s| people.tie_kind[i * SLOTS + s] == EMPTY) else {
+    let Some(s) = people.ties[i].kind.iter().position(|&k| k == EMPTY) else {
         return;
     };
     // Reuse the draw: below new_tie * street_share it is a street peer.
-    let k = i * SLOTS + s;
+    let ties = &mut people.ties[i];
     let pick = draws.bits(id, Decision::NewTie as u32 + 1);
     if u < d.new_tie * d.street_share {
         if homeless_ids.is_empty() {
@@ -136,23 +133,20 @@ pub fn homeless_drift(
         if target == id {
             return;
         }
-        people.tie_kind[k] = STREET;
-        people.tie_target[k] = target;
-        people.tie_willingness[k] = 0;
+        (ties.kind[s], ties.target[s], ties.willingness[s]) = (STREET, target, 0);
     } else if peers.1 > peers.0 {
         let serial = peers.0 + (pick % (peers.1 - peers.0) as u64) as u32;
-        people.tie_kind[k] = PEER;
-        people.tie_target[k] = person_id(municipality, serial);
-        people.tie_willingness[k] = FULL_WILLINGNESS;
+        let target = person_id(municipality, serial);
+        (ties.kind[s], ties.target[s], ties.willingness[s]) = (PEER, target, FULL_WILLINGNESS);
     }
 }
 
 /// Adds an external tie (a community programme's), if a slot is free.
 pub fn add_external_tie(people: &mut People, i: usize) -> bool {
-    match (0..SLOTS).find(|&s| people.tie_kind[i * SLOTS + s] == EMPTY) {
+    let ties = &mut people.ties[i];
+    match ties.kind.iter().position(|&k| k == EMPTY) {
         Some(s) => {
-            people.tie_kind[i * SLOTS + s] = EXTERNAL;
-            people.tie_willingness[i * SLOTS + s] = FULL_WILLINGNESS;
+            (ties.kind[s], ties.willingness[s]) = (EXTERNAL, FULL_WILLINGNESS);
             true
         }
         None => false,
@@ -162,11 +156,10 @@ pub fn add_external_tie(people: &mut People, i: usize) -> bool {
 /// Willingness recovers while the young person has a home: `per_month` points a month.
 pub fn recover(people: &mut People, i: usize, months: i32, per_month: u8) {
     let gain = (months.max(0) as u32 * per_month as u32).min(FULL_WILLINGNESS as u32) as u8;
-    for k in i * SLOTS..(i + 1) * SLOTS {
-        if people.tie_kind[k] == EXTERNAL || people.tie_kind[k] == PEER {
-            people.tie_willingness[k] = people.tie_willingness[k]
-                .saturating_add(gain)
-                .min(FULL_WILLINGNESS);
+    let ties = &mut people.ties[i];
+    for (&k, w) in ties.kind.iter().zip(&mut ties.willingness) {
+        if k == EXTERNAL || k == PEER {
+            *w = w.saturating_add(gain).min(FULL_WILLINGNESS);
         }
     }
 }

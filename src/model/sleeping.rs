@@ -5,7 +5,7 @@
 //! Whether a tie has a home is settled before this phase (nobody gains or loses a home here), so
 //! the order in which people look does not change who can host.
 
-use super::network::{self, NO_HOST, SLOTS};
+use super::network::{self, NO_HOST};
 use super::params::Params;
 use crate::population::{HousingState, People};
 use crate::rng::{Decision, PersonDraws};
@@ -65,18 +65,18 @@ pub fn place_homeless(
                     needs.push((row, true));
                     continue;
                 }
-                let k = i * SLOTS + people.detail[i].host_slot as usize;
-                let willingness = people.tie_willingness[k];
+                let h = people.detail[i].host_slot as usize;
+                let willingness = people.ties[i].willingness[h];
                 let ends = willingness <= loss
                     || draws.chance(id, Decision::PlaceEnds as u32, params.host_episode_end);
                 if ends {
                     // Conflict or burden: this host will not host again until willingness
                     // recovers (§4.5).
-                    people.tie_willingness[k] = 0;
+                    people.ties[i].willingness[h] = 0;
                     people.detail[i].host_slot = NO_HOST;
                     needs.push((row, true));
                 } else {
-                    people.tie_willingness[k] = willingness - loss;
+                    people.ties[i].willingness[h] = willingness - loss;
                 }
             }
             HousingState::Shelter => {
@@ -183,8 +183,8 @@ mod tests {
         // 15 points a month (the calibrated value is elsewhere; the arithmetic below needs 15).
         params.network.willingness_loss = 15;
         let mut people = street_people(1);
-        people.tie_kind[0] = EXTERNAL;
-        people.tie_willingness[0] = FULL_WILLINGNESS;
+        people.ties[0].kind[0] = EXTERNAL;
+        people.ties[0].willingness[0] = FULL_WILLINGNESS;
         let mut months_on_sofa = 0;
         for m in 0..12 {
             month(&mut people, &[0], m, &params, 0);
@@ -196,19 +196,19 @@ mod tests {
         // then the host is exhausted and the young person is on the street (no beds).
         assert_eq!(months_on_sofa, 7);
         assert_eq!(people.housing[0], HousingState::Street);
-        assert_eq!(people.tie_willingness[0], 0);
+        assert_eq!(people.ties[0].willingness[0], 0);
         // Willingness comes back while housed.
         network::recover(&mut people, 0, 20, 5);
-        assert_eq!(people.tie_willingness[0], FULL_WILLINGNESS);
+        assert_eq!(people.ties[0].willingness[0], FULL_WILLINGNESS);
     }
 
     #[test]
     fn only_a_housed_peer_can_host() {
         let params = params();
         let mut people = street_people(2);
-        people.tie_kind[0] = PEER;
-        people.tie_target[0] = people.core[1].id;
-        people.tie_willingness[0] = FULL_WILLINGNESS;
+        people.ties[0].kind[0] = PEER;
+        people.ties[0].target[0] = people.core[1].id;
+        people.ties[0].willingness[0] = FULL_WILLINGNESS;
         // Person 1 is homeless too: no sofa.
         month(&mut people, &[0, 1], 0, &params, 0);
         assert_eq!(people.housing[0], HousingState::Street);
