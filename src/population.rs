@@ -329,11 +329,23 @@ impl Ties {
     };
 }
 
-/// Which part of a person's memory a column is (`People::column_bytes`).
-const PERSON: bool = false;
-const NETWORK: bool = true;
+// The records hold exactly the bytes of the columns they replaced (issue 11's budget: at most
+// 64 bytes a person beside the network), and `Core` fits a cache line as a whole.
+const _: () = assert!(std::mem::size_of::<Core>() == 16 && std::mem::align_of::<Core>() == 16);
+const _: () = assert!(std::mem::size_of::<Detail>() == 24);
+const _: () = assert!(std::mem::size_of::<Ties>() == 4 * tie::SLOTS + 2 * tie::SLOTS);
 
-/// The young people of one municipality, one column per attribute.
+/// Which part of a person's memory a column is (`People::column_bytes`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// One-per-person attributes.
+    Person,
+    /// The ties (reported apart: the network's bytes are not in the 64-byte budget).
+    Network,
+}
+
+/// The young people of one municipality: a column per attribute or per record of attributes
+/// read together ([`Core`], [`Detail`], [`Ties`]), one row per person.
 #[derive(Clone, Debug, Default)]
 pub struct People {
     /// The fields every awake month reads, side by side in one record (below).
@@ -354,17 +366,17 @@ pub struct People {
     pub wake: Vec<i16>,
 }
 
-/// Every column of [`People`] with the number of its entries per person: the one list that
+/// Every column of [`People`] with the part of a person's memory it is: the one list that
 /// sizing, reserving and dropping rows go through, so no column can be forgotten by one of them.
 macro_rules! each_column {
     ($people:expr, $f:ident) => {{
-        $f!($people.core, PERSON);
-        $f!($people.detail, PERSON);
-        $f!($people.traits, PERSON);
-        $f!($people.activity, PERSON);
-        $f!($people.housing, PERSON);
-        $f!($people.wake, PERSON);
-        $f!($people.ties, NETWORK);
+        $f!($people.core, Part::Person);
+        $f!($people.detail, Part::Person);
+        $f!($people.traits, Part::Person);
+        $f!($people.activity, Part::Person);
+        $f!($people.housing, Part::Person);
+        $f!($people.wake, Part::Person);
+        $f!($people.ties, Part::Network);
     }};
 }
 
@@ -399,10 +411,10 @@ impl People {
         }
         let (mut person, mut ties) = (0, 0);
         macro_rules! add {
-            ($v:expr, $part:ident) => {{
+            ($v:expr, $part:expr) => {{
                 let rows = if allocated { $v.capacity() } else { $v.len() };
                 let bytes = rows * element(&$v);
-                if $part == NETWORK {
+                if $part == Part::Network {
                     ties += bytes
                 } else {
                     person += bytes
@@ -424,7 +436,7 @@ impl People {
         }
         let rows = rows.max(self.len() / 8 + 16);
         macro_rules! reserve {
-            ($v:expr, $part:ident) => {
+            ($v:expr, $part:expr) => {
                 $v.reserve_exact(rows)
             };
         }
@@ -635,7 +647,7 @@ impl People {
     /// Drops rows `..n` (the aged-out prefix), keeping every column aligned.
     pub fn drop_prefix(&mut self, n: usize) {
         macro_rules! drop {
-            ($v:expr, $part:ident) => {
+            ($v:expr, $part:expr) => {
                 $v.drain(..n)
             };
         }
