@@ -258,8 +258,9 @@ pub struct Person {
 
 /// The fields of one person that every month they are awake reads (`model::quiet_pass`), kept
 /// side by side: an awake month is one row in twelve, so each column it reads is mostly a cache
-/// line of its own, and six columns were six lines where this record is one (16 bytes, aligned
-/// so that it never straddles two).
+/// line of its own, and seven columns were seven lines where this record is one (16 bytes,
+/// aligned so that it never straddles two). The bounds of the sleep (`skip_levels`), read at a
+/// candidate month only, keep a column of their own.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C, align(16))]
 pub struct Core {
@@ -268,9 +269,10 @@ pub struct Core {
     pub birth_month: i32,
     /// Month of the last exit from homelessness, or [`NEVER`].
     pub last_exit: i32,
-    /// The bound levels their sleep was drawn under: the housing event's in the high byte (the
-    /// housed table's, or the at-risk table's for someone asleep at risk), the life events' low.
-    pub skip_levels: u16,
+    /// Bit set of [`traits`].
+    pub traits: u8,
+    /// [`Activity`] as `u8`.
+    pub activity: u8,
     /// Programmes the person takes part in (bits of `PROGRAMME_*`).
     pub programmes: u8,
     /// Housing segment + 1 of an allocated unit the person lives in; 0 = none.
@@ -353,10 +355,6 @@ pub struct People {
     /// The fields a month out of the ordinary reads (homeless, supported, in an institution,
     /// with an offer), in one record a person (below).
     pub detail: Vec<Detail>,
-    /// Bit set of [`traits`].
-    pub traits: Vec<u8>,
-    /// [`Activity`] as `u8`.
-    pub activity: Vec<u8>,
     pub housing: Vec<HousingState>,
     /// Ties, one record a person ([`Ties`]). Until first read the first kind is
     /// `tie::UNDRAWN` ([`People::draw_ties`]).
@@ -364,6 +362,9 @@ pub struct People {
     /// When someone quiet wakes for their next month taken through in full (`model::skip`):
     /// `month * 4 + tag` with months from the run's first month, or `wake::NOW`/`wake::GONE`.
     pub wake: Vec<i16>,
+    /// The bound levels their sleep was drawn under: the housing event's in the high byte (the
+    /// housed table's, or the at-risk table's for someone asleep at risk), the life events' low.
+    pub skip_levels: Vec<u16>,
 }
 
 /// Every column of [`People`] with the part of a person's memory it is: the one list that
@@ -372,10 +373,9 @@ macro_rules! each_column {
     ($people:expr, $f:ident) => {{
         $f!($people.core, Part::Person);
         $f!($people.detail, Part::Person);
-        $f!($people.traits, Part::Person);
-        $f!($people.activity, Part::Person);
         $f!($people.housing, Part::Person);
         $f!($people.wake, Part::Person);
+        $f!($people.skip_levels, Part::Person);
         $f!($people.ties, Part::Network);
     }};
 }
@@ -463,10 +463,10 @@ impl People {
             id,
             birth_month: birth_month.0,
             last_exit: NEVER,
+            traits: t,
+            activity: activity as u8,
             ..Core::default()
         });
-        self.traits.push(t);
-        self.activity.push(activity as u8);
         self.housing.push(HousingState::Housed);
         self.detail.push(Detail {
             latent_type: latent,
@@ -492,6 +492,7 @@ impl People {
     /// list, no tenancy, no support, awake.
     fn push_unattached(&mut self) {
         self.wake.push(wake::NOW);
+        self.skip_levels.push(0);
     }
 
     /// Whether row `i`'s initial ties are still to be drawn.
@@ -585,8 +586,8 @@ impl People {
         let ties = std::array::from_fn(|s| (row.kind[s], row.willingness[s]));
         Person {
             birth_month: self.core[i].birth_month,
-            traits: self.traits[i],
-            activity: self.activity[i],
+            traits: self.core[i].traits,
+            activity: self.core[i].activity,
             latent_type: self.detail[i].latent_type,
             housing: self.housing[i],
             state_since: self.detail[i].state_since,
@@ -608,10 +609,10 @@ impl People {
             id,
             birth_month: p.birth_month,
             last_exit: p.last_exit,
+            traits: p.traits,
+            activity: p.activity,
             ..Core::default()
         });
-        self.traits.push(p.traits);
-        self.activity.push(p.activity);
         self.housing.push(p.housing);
         self.detail.push(Detail {
             state_since: p.state_since,
@@ -765,7 +766,7 @@ mod tests {
             people.draw_ties(i, key, &Newcomers::new(&p));
         }
         let share =
-            |bit: u8| people.traits.iter().filter(|&&t| t & bit != 0).count() as f64 / n as f64;
+            |bit: u8| people.core.iter().filter(|r| r.traits & bit != 0).count() as f64 / n as f64;
         for (bit, expected) in [
             (traits::CARE, p.care_history_share),
             (traits::PSYCHIATRIC, p.psychiatric_share),
@@ -779,7 +780,7 @@ mod tests {
             );
         }
         let non_care: Vec<usize> = (0..people.len())
-            .filter(|&i| people.traits[i] & traits::CARE == 0)
+            .filter(|&i| people.core[i].traits & traits::CARE == 0)
             .collect();
         let mean_hosts = non_care
             .iter()
@@ -814,9 +815,10 @@ mod tests {
             people(ReplicateKey::new(5, 2)),
         );
         let c = people(ReplicateKey::new(5, 3));
-        assert_eq!(a.traits, b.traits);
+        let traits = |p: &People| p.core.iter().map(|r| r.traits).collect::<Vec<_>>();
+        assert_eq!(traits(&a), traits(&b));
         assert_eq!(a.ties, b.ties);
-        assert_ne!(a.traits, c.traits);
+        assert_ne!(traits(&a), traits(&c));
         let targets = |p: &People| p.ties.iter().map(|t| t.target).collect::<Vec<_>>();
         assert_ne!(targets(&a), targets(&c));
     }

@@ -49,7 +49,7 @@ pub fn run_trial(
     let cti_months = 3 * params.support.cti_phase_months;
     let mut homeless_months = vec![0u32; people.len()];
     for (i, &cti) in in_cti.iter().enumerate() {
-        debug_assert!(people.traits[i] & traits::PSYCHIATRIC != 0);
+        debug_assert!(people.core[i].traits & traits::PSYCHIATRIC != 0);
         people.core[i].last_exit = 0;
         people.detail[i].spell_start = NEVER;
         people.core[i].tenancy = 1;

@@ -20,8 +20,8 @@ fn population_fingerprint(setup: &hjemsim::model::Setup, seed: u64) -> Vec<Finge
                 (
                     p.core[i].id,
                     p.core[i].birth_month,
-                    p.traits[i],
-                    p.activity[i],
+                    p.core[i].traits,
+                    p.core[i].activity,
                     p.detail[i].latent_type,
                     p.ties[i].kind,
                     p.ties[i].target,

@@ -24,7 +24,7 @@ pub struct Candidate {
 
 /// Need-based priority points of a homeless person.
 pub fn priority_score(people: &People, i: usize, month: i32, w: &PriorityWeights) -> u32 {
-    let t = people.traits[i];
+    let t = people.core[i].traits;
     let mut score = 0;
     if t & traits::PSYCHIATRIC != 0 {
         score += w.psychiatric;
@@ -86,10 +86,12 @@ pub fn build_queue(
 
 /// Monthly income of a person (DKK), from their activity (denmark-data §6).
 pub fn income(people: &People, i: usize, inc: &IncomeParams) -> u32 {
-    match Activity::from_u8(people.activity[i]) {
+    match Activity::from_u8(people.core[i].activity) {
         Activity::Job => inc.wage,
         Activity::Education => inc.student_grant,
-        Activity::Neet if people.traits[i] & traits::PSYCHIATRIC != 0 => inc.benefit_psychiatric,
+        Activity::Neet if people.core[i].traits & traits::PSYCHIATRIC != 0 => {
+            inc.benefit_psychiatric
+        }
         Activity::Neet => inc.benefit,
     }
 }
@@ -101,12 +103,12 @@ pub fn can_afford(income: u32, rent: u32, max_rent_share: f64) -> bool {
 
 /// Whether a person may be offered a unit of a segment with this eligibility rule.
 pub fn is_eligible(people: &People, i: usize, rule: Eligibility) -> bool {
-    let education = Activity::from_u8(people.activity[i]) == Activity::Education;
+    let education = Activity::from_u8(people.core[i].activity) == Activity::Education;
     match rule {
         Eligibility::Any => true,
         Eligibility::Education => education,
         Eligibility::EducationOrSocialNeed => {
-            education || people.traits[i] & (traits::CARE | traits::PSYCHIATRIC) != 0
+            education || people.core[i].traits & (traits::CARE | traits::PSYCHIATRIC) != 0
         }
     }
 }
@@ -350,7 +352,7 @@ mod tests {
         let params = baseline_params();
         let month = 100;
         let mut people = homeless_people(4, month - 3);
-        people.traits[2] = traits::PSYCHIATRIC; // most need
+        people.core[2].traits = traits::PSYCHIATRIC; // most need
         people.housing[3] = HousingState::Street; // more need than sofa
         people.detail[1].spell_start = month; // homeless since this month: not listed yet
         people.detail[0].cooldown_until = month + 2; // refused an offer recently

@@ -85,8 +85,8 @@ pub fn housed_month(
     u: u32,
 ) -> Outcome {
     let table = housed_table(
-        people.traits[i],
-        people.activity[i],
+        people.core[i].traits,
+        people.core[i].activity,
         people.core[i].last_exit,
         age,
         month,

@@ -23,11 +23,11 @@ pub fn self_exit_probability(people: &People, i: usize, month: i32, params: &Par
     }
     // Psychiatric illness and substance use lengthen spells; a study place or a wage shortens
     // them (the pathways of the health and the jobs & education tracks).
-    let t = people.traits[i];
+    let t = people.core[i].traits;
     if t & (crate::population::traits::PSYCHIATRIC | crate::population::traits::SUBSTANCE) != 0 {
         ties *= params.needs_exit_hr;
     }
-    if people.activity[i] != crate::population::Activity::Neet as u8 {
+    if people.core[i].activity != crate::population::Activity::Neet as u8 {
         ties *= params.active_exit_hr;
     }
     let p = params.self_exit[people.detail[i].latent_type as usize]

@@ -907,8 +907,8 @@ impl MunicipalityState {
             if m - self.people.core[i].last_exit == 12 {
                 count_followup(&self.people, i, &mut c);
             }
-            let t = self.people.traits[i];
-            pass.person(self.people.activity[i], t);
+            let t = self.people.core[i].traits;
+            pass.person(self.people.core[i].activity, t);
             let state = self.people.housing[i];
             if state == HousingState::Housed {
                 pass.housed += 1;
@@ -927,7 +927,7 @@ impl MunicipalityState {
         // Everyone at risk, and every care leaver under 23 with a home or at risk, after the
         // people pass, in row order, asleep or not: places may reach someone asleep, and
         // enrolling wakes them.
-        let (housing, t_col) = (&self.people.housing, &self.people.traits);
+        let housing = &self.people.housing;
         let (core, rows_now) = (&self.people.core, self.first_live..housing.len());
         if want_at_risk {
             at_risk_rows.extend(
@@ -941,7 +941,7 @@ impl MunicipalityState {
             care_leaver_rows.extend(
                 rows_now
                     .filter(|&i| {
-                        t_col[i] & traits::CARE != 0
+                        core[i].traits & traits::CARE != 0
                             && m - core[i].birth_month < 23 * 12
                             && (housing[i].is_housed() || housing[i] == HousingState::AtRisk)
                     })
@@ -1013,7 +1013,7 @@ impl MunicipalityState {
             let spell = m - self.people.detail[i].spell_start;
             c.homeless_under_6m += (spell < 6) as u64;
             c.homeless_over_12m += (spell >= 12) as u64;
-            c.homeless_care_history += (self.people.traits[i] & traits::CARE != 0) as u64;
+            c.homeless_care_history += (self.people.core[i].traits & traits::CARE != 0) as u64;
             let (home, street) = network::tie_counts(&self.people, i);
             c.home_ties_homeless += home as u64;
             c.street_ties_homeless += street as u64;
@@ -1334,7 +1334,7 @@ impl MunicipalityState {
         let origin = self.origin;
         let p = &mut self.people;
         let method = support::need(
-            p.traits[i],
+            p.core[i].traits,
             p.detail[i].latent_type,
             p.detail[i].months_homeless,
             params.support.offer_to,
@@ -1370,9 +1370,9 @@ impl MunicipalityState {
         let origin = self.origin;
         let p = &mut self.people;
         let qualifies = [
-            p.activity[i] == Activity::Neet as u8,
+            p.core[i].activity == Activity::Neet as u8,
             p.housing[i].is_housed() || p.housing[i] == HousingState::OfferPending,
-            p.traits[i] & (traits::PSYCHIATRIC | traits::SUBSTANCE) != 0,
+            p.core[i].traits & (traits::PSYCHIATRIC | traits::SUBSTANCE) != 0,
         ];
         let bits = [PROGRAMME_IPS, PROGRAMME_COMMUNITY, PROGRAMME_TREATMENT];
         for k in 0..3 {
@@ -1514,9 +1514,9 @@ fn life_events(people: &mut People, i: usize, month: i32, params: &Params, u: u3
     } else {
         in_return_window(people.core[i].last_exit, month, params.return_window) as u8
     };
-    (people.activity[i], people.traits[i]) = life_event(
-        people.activity[i],
-        people.traits[i],
+    (people.core[i].activity, people.core[i].traits) = life_event(
+        people.core[i].activity,
+        people.core[i].traits,
         people.core[i].programmes,
         context,
         params,
@@ -1654,17 +1654,15 @@ fn quiet_pass(
     let n = people.len();
     let People {
         core,
-        traits: traits_col,
-        activity: activity_col,
         housing,
         detail,
         wake,
+        skip_levels,
         ..
     } = people;
     let (core, housing, detail) = (&mut core[..n], &housing[..n], &detail[..n]);
-    let wake = &mut wake[..n];
+    let (wake, skip_levels) = (&mut wake[..n], &mut skip_levels[..n]);
     let moves = &params.movement;
-    let (traits_col, activity_col) = (&mut traits_col[..n], &mut activity_col[..n]);
     let window = params.return_window;
     // The indices of the two tables someone's month is drawn from, for the months after `at`.
     let indices = |t: u8, a: u8, p: u8, last_exit: i32, age: i32, at: i32| {
@@ -1713,15 +1711,15 @@ fn quiet_pass(
             waking.add_if(
                 wake[i] != skip::NOW,
                 housing[i] == HousingState::AtRisk,
-                activity_col[i],
-                traits_col[i],
+                core[i].activity,
+                core[i].traits,
             );
         }
         let mut sleeping = asleep.clone();
         sleeping.remove(&waking.counts());
         let mut recount = PassCounts::default();
         for i in first..n {
-            let (a, t) = (activity_col[i], traits_col[i]);
+            let (a, t) = (core[i].activity, core[i].traits);
             if housing[i] == HousingState::Gone {
                 assert_eq!(wake[i], skip::GONE, "a departed row is never awake");
                 continue;
@@ -1737,7 +1735,7 @@ fn quiet_pass(
                 (housing[i] == HousingState::Housed || at_risk && sleeps_at_risk)
                     && quiet(r, age)
                     && !never_sleeps(i, r, age)
-                    && bounds.covers(r.skip_levels, (!at_risk).then_some(h), l),
+                    && bounds.covers(skip_levels[i], (!at_risk).then_some(h), l),
                 "person {} asleep in month {m} but not housed (or at risk) and quiet, or outside \
                  the bounds of their sleep (a writer of their columns forgot People::wake)",
                 r.id
@@ -1763,7 +1761,8 @@ fn quiet_pass(
         let state = housing[i];
         let at_risk = state == HousingState::AtRisk;
         let w = wake[i];
-        waking.add_if(w != skip::NOW, at_risk, activity_col[i], traits_col[i]);
+        let r = core[i];
+        waking.add_if(w != skip::NOW, at_risk, r.activity, r.traits);
         if state != HousingState::Housed && !(at_risk && sleeps_at_risk) {
             if state != HousingState::Gone {
                 eventful.push(i as u32);
@@ -1771,9 +1770,8 @@ fn quiet_pass(
             }
             continue;
         }
-        let r = core[i];
         let age = m - r.birth_month;
-        let (a, t, p) = (activity_col[i], traits_col[i], r.programmes);
+        let (a, t, p) = (r.activity, r.traits, r.programmes);
         let context = in_return_window(r.last_exit, m, window) as u8;
         // The last threshold of the month's housing table: any event at all.
         let any_event = |at_risk: bool| {
@@ -1788,7 +1786,7 @@ fn quiet_pass(
             // A candidate month of their sleep: the thinned draws.
             let bits = draws.bits(r.id, crate::rng::Decision::HousingEvent as u32);
             let (u_housing, u_life) = ((bits >> 32) as u32, bits as u32);
-            let levels = r.skip_levels;
+            let levels = skip_levels[i];
             if w as i32 & skip::HOUSING != 0 {
                 let u = bounds.thin(u_housing, (levels >> 8) as u8);
                 if u < any_event(at_risk) {
@@ -1829,8 +1827,7 @@ fn quiet_pass(
             }
             life_event(a, t, p, context, params, u_life)
         };
-        activity_col[i] = a;
-        traits_col[i] = t;
+        (core[i].activity, core[i].traits) = (a, t);
         // Asleep until the next candidate month or boundary.
         wake[i] = if bounds.enabled {
             let boundary = if never_sleeps(i, &r, age + 1) {
@@ -1844,7 +1841,7 @@ fn quiet_pass(
             } else {
                 bounds.levels(h, l)
             };
-            core[i].skip_levels = levels;
+            skip_levels[i] = levels;
             bounds.schedule(
                 draws,
                 r.id,
@@ -2074,7 +2071,7 @@ fn count_milestone(people: &People, i: usize, month: i32, c: &mut MonthCounts) {
         6 => c.concept_housed_6m += 1,
         12 => {
             c.concept_housed_12m += 1;
-            c.concept_active_12m += (people.activity[i] != Activity::Neet as u8) as u64;
+            c.concept_active_12m += (people.core[i].activity != Activity::Neet as u8) as u64;
         }
         18 => c.concept_housed_18m += 1,
         _ => {}

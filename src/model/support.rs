@@ -90,7 +90,7 @@ pub fn loss_probability(people: &People, i: usize, month: i32, params: &Params) 
         hr *= net.community_loss_hr;
     }
     // Education or a job protects the tenancy (§7.4F).
-    if people.activity[i] != crate::population::Activity::Neet as u8 {
+    if people.core[i].activity != crate::population::Activity::Neet as u8 {
         hr *= params.active_loss_hr;
     }
     (p * hr).min(0.999)
