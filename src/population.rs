@@ -261,7 +261,7 @@ pub struct Person {
 /// line of its own, and seven columns were seven lines where this record is one (16 bytes,
 /// aligned so that it never straddles two). The bounds of the sleep (`skip_levels`), read at a
 /// candidate month only, keep a column of their own.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(C, align(16))]
 pub struct Core {
     /// Stable identity: municipality index in the top 8 bits, serial number below.
@@ -465,7 +465,8 @@ impl People {
             last_exit: NEVER,
             traits: t,
             activity: activity as u8,
-            ..Core::default()
+            programmes: 0,
+            tenancy: 0,
         });
         self.housing.push(HousingState::Housed);
         self.detail.push(Detail {
@@ -488,8 +489,9 @@ impl People {
         self.push_unattached();
     }
 
-    /// The last columns of a row just appended, the same for a newcomer and an arrival: off no
-    /// list, no tenancy, no support, awake.
+    /// The columns outside the records of a row just appended, the same for a newcomer and an
+    /// arrival: awake, with no bounds of a sleep (no tenancy or programme is in their `Core`, no
+    /// place on a list or support in `Detail::NEW`).
     fn push_unattached(&mut self) {
         self.wake.push(wake::NOW);
         self.skip_levels.push(0);
@@ -611,7 +613,8 @@ impl People {
             last_exit: p.last_exit,
             traits: p.traits,
             activity: p.activity,
-            ..Core::default()
+            programmes: 0,
+            tenancy: 0,
         });
         self.housing.push(p.housing);
         self.detail.push(Detail {
