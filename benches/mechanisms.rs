@@ -124,11 +124,19 @@ fn allocation(bencher: Bencher) {
     let mut laws = vec![allocation::VacancyLaws::default(); model.municipalities.len()];
     bencher.counter(ItemsCount::new(listed)).bench_local(|| {
         let mut offers = 0;
-        let mut queue = Vec::new();
+        let (mut queue, mut slots) = (Vec::new(), Vec::new());
         for ((m, (rows, _)), laws) in model.municipalities.iter().zip(&rows).zip(&mut laws) {
             let params = &setup.levers_at(m.index as usize, month).params;
-            let slots =
-                allocation::draw_slots(key, m.index, month.0, params, &m.stock, &m.occupied, laws);
+            allocation::draw_slots(
+                key,
+                m.index,
+                month.0,
+                params,
+                &m.stock,
+                &m.occupied,
+                laws,
+                &mut slots,
+            );
             allocation::build_queue(&m.people, rows, month.0, params, &mut queue);
             let (made, _) = allocation::make_offers(
                 &queue,

@@ -160,28 +160,40 @@ pub fn make_offers(
     (offers, unused)
 }
 
-/// The law of each segment's monthly vacancies (units x turnover), kept while the segment's
-/// units and turnover stay as they were: a binomial law's setup for a small segment takes a
-/// `powf` (2 % of a run at scale 0.01, where every municipality's segments are small).
+/// The laws of each segment's monthly vacancies (units x turnover) and of the youth slots among
+/// them (vacancies x share), each kept while its inputs stay as they were: a binomial law's
+/// setup for a small segment takes a `powf` (2 % of a run at scale 0.01, where every
+/// municipality's segments are small and the same few vacancy counts come back).
 #[derive(Clone, Debug, Default)]
-pub struct VacancyLaws(Vec<Option<(u32, f64, Binomial)>>);
+pub struct VacancyLaws(Vec<SegmentLaws>);
+
+#[derive(Clone, Debug, Default)]
+struct SegmentLaws {
+    vacancies: Option<(u64, f64, Binomial)>,
+    slots: Option<(u64, f64, Binomial)>,
+}
+
+/// The binomial law of `n` trials with chance `p`, from `kept` if it was built for them.
+fn binomial(kept: &mut Option<(u64, f64, Binomial)>, n: u64, p: f64) -> &Binomial {
+    if !matches!(kept, Some((k, q, _)) if *k == n && *q == p) {
+        *kept = Some((n, p, Binomial::new(n, p).expect("validated chance")));
+    }
+    &kept.as_ref().expect("set above").2
+}
 
 impl VacancyLaws {
-    fn law(&mut self, segment: usize, units: u32, turnover: f64) -> &Binomial {
+    fn segment(&mut self, segment: usize) -> &mut SegmentLaws {
         if self.0.len() <= segment {
-            self.0.resize(segment + 1, None);
+            self.0.resize(segment + 1, SegmentLaws::default());
         }
-        let slot = &mut self.0[segment];
-        if !matches!(slot, Some((u, t, _)) if *u == units && *t == turnover) {
-            let law = Binomial::new(units as u64, turnover).expect("validated turnover");
-            *slot = Some((units, turnover, law));
-        }
-        &slot.as_ref().expect("set above").2
+        &mut self.0[segment]
     }
 }
 
 /// This month's allocation slots for homeless young people, per segment, never more than the
-/// free units of the segment.
+/// free units of the segment, into `slots` (kept by the municipality from month to month, so a
+/// month allocates nothing).
+#[allow(clippy::too_many_arguments)]
 pub fn draw_slots(
     key: ReplicateKey,
     municipality: u32,
@@ -190,30 +202,30 @@ pub fn draw_slots(
     stock: &[u32],
     occupied: &[u32],
     laws: &mut VacancyLaws,
-) -> Vec<u32> {
-    params
-        .segments
-        .iter()
-        .enumerate()
-        .map(|(s, rule)| {
-            if stock[s] == 0 {
-                return 0;
-            }
-            let mut rng = municipal_rng(
-                key,
-                municipality,
-                month,
-                Decision::Vacancies.code_for_segment(s),
-            );
-            let vacant = laws
-                .law(s, stock[s], rule.monthly_turnover)
-                .sample(&mut rng);
-            let slots = Binomial::new(vacant, rule.youth_slot_share)
-                .expect("validated shares")
-                .sample(&mut rng);
-            (slots as u32).min(stock[s].saturating_sub(occupied[s]))
-        })
-        .collect()
+    slots: &mut Vec<u32>,
+) {
+    slots.clear();
+    slots.extend(params.segments.iter().enumerate().map(|(s, rule)| {
+        if stock[s] == 0 {
+            return 0;
+        }
+        let mut rng = municipal_rng(
+            key,
+            municipality,
+            month,
+            Decision::Vacancies.code_for_segment(s),
+        );
+        let laws = laws.segment(s);
+        let vacant =
+            binomial(&mut laws.vacancies, stock[s] as u64, rule.monthly_turnover).sample(&mut rng);
+        // No vacancy, no slot: the slot law's draw would be 0 whatever it read, and the
+        // stream is this segment-month's own, so skipping it changes no other draw.
+        if vacant == 0 {
+            return 0;
+        }
+        let slots = binomial(&mut laws.slots, vacant, rule.youth_slot_share).sample(&mut rng);
+        (slots as u32).min(stock[s].saturating_sub(occupied[s]))
+    }));
 }
 
 /// Whether the person in `row` may take a unit of segment `s`.
@@ -376,8 +388,9 @@ mod tests {
         let key = ReplicateKey::new(3, 0);
         let stock = vec![1000, 500, 50, 5, 0];
         let occupied = vec![1000, 499, 0, 5, 0];
+        let mut slots = Vec::new();
         for month in 0..200 {
-            let slots = draw_slots(
+            draw_slots(
                 key,
                 0,
                 month,
@@ -385,6 +398,7 @@ mod tests {
                 &stock,
                 &occupied,
                 &mut VacancyLaws::default(),
+                &mut slots,
             );
             for s in 0..stock.len() {
                 assert!(

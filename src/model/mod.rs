@@ -77,8 +77,11 @@ pub struct Levers {
     /// The laws of their number of ties, prepared with `population`.
     tie_laws: crate::population::TieLaws,
     pub shelter_beds: Vec<u32>,
-    /// Units per municipality and segment.
-    pub stock: Vec<Vec<u32>>,
+    /// Units per municipality and segment, municipality after municipality in one allocation
+    /// (read with [`Levers::stock`]; a step reads its municipality's every month).
+    stock: Vec<u32>,
+    /// Housing segments a municipality, the stride of `stock`.
+    segments: usize,
     /// Support client slots per municipality: CTI, ICM, ACT.
     pub support_capacity: Vec<[u32; 3]>,
     /// The part of those slots that is today's services (before any budget): paid per client.
@@ -349,12 +352,26 @@ impl Setup {
     /// The levers of a municipality in a month.
     #[inline]
     pub fn levers_at(&self, municipality: usize, month: Month) -> &Levers {
+        &self.levers[self.lever_indices_at(month)[municipality] as usize]
+    }
+
+    /// Which of [`Setup::levers`] each municipality has in a month. A month's step looks this
+    /// up once, not once a municipality: with a dated change every month (the baseline's
+    /// history) the search over the epochs and its cold lines were 8 % of a month at scale 0.01.
+    #[inline]
+    pub fn lever_indices_at(&self, month: Month) -> &[u32] {
         let e = self.epochs.partition_point(|(m, _)| *m <= month).max(1) - 1;
-        &self.levers[self.epochs[e].1[municipality] as usize]
+        &self.epochs[e].1
     }
 }
 
 impl Levers {
+    /// Units of each housing segment in a municipality.
+    #[inline]
+    pub fn stock(&self, municipality: usize) -> &[u32] {
+        &self.stock[municipality * self.segments..][..self.segments]
+    }
+
     /// Who appears under these levers, with the laws of their ties prepared once.
     pub fn newcomers(&self) -> crate::population::Newcomers<'_> {
         crate::population::Newcomers::with_laws(&self.population, self.tie_laws)
@@ -380,8 +397,9 @@ impl Levers {
         .into_iter()
         .map(|x| x as u32)
         .collect();
-        let mut stock = vec![Vec::new(); municipalities.len()];
-        for seg in scenario.housing.segments.values() {
+        let segments = scenario.housing.segments.len();
+        let mut stock = vec![0u32; municipalities.len() * segments];
+        for (s, seg) in scenario.housing.segments.values().enumerate() {
             let weights = match seg.apportion_by {
                 Apportionment::Population => &population,
                 Apportionment::Youth => &youth,
@@ -391,7 +409,7 @@ impl Levers {
                 .into_iter()
                 .enumerate()
             {
-                stock[m].push(units as u32);
+                stock[m * segments + s] = units as u32;
             }
         }
         let mut support_capacity = vec![[0u32; 3]; municipalities.len()];
@@ -466,7 +484,7 @@ impl Levers {
                 let added = (q * per_unit) as u32;
                 match &item.target {
                     Target::Segment(_) => {
-                        stock[m][segment.expect("a validated segment")] += added;
+                        stock[m * segments + segment.expect("a validated segment")] += added;
                     }
                     Target::Support(k) => support_capacity[m][k.index()] += added,
                     Target::Programme(p) => places[m][pool(p.index(), item.reach)] += added,
@@ -479,6 +497,7 @@ impl Levers {
             tie_laws: crate::population::TieLaws::new(&scenario.population),
             shelter_beds,
             stock,
+            segments,
             support_capacity,
             support_own,
             budget_by_lever,
@@ -548,6 +567,8 @@ pub struct MunicipalityState {
     origin: i32,
     homeless_rows: Vec<u32>,
     queue: Vec<allocation::Candidate>,
+    /// This month's allocation slots by segment (kept so that a month allocates nothing).
+    slots: Vec<u32>,
     needs: Vec<(u32, bool)>,
     homeless_ids: Vec<u32>,
     at_risk_rows: Vec<u32>,
@@ -572,8 +593,8 @@ impl MunicipalityState {
             entrants_mean: setup.entrants_mean[0][index],
             shelter_beds: levers.shelter_beds[index],
             shelter_used: 0,
-            occupied: vec![0; levers.stock[index].len()],
-            stock: levers.stock[index].clone(),
+            occupied: vec![0; levers.segments],
+            stock: levers.stock(index).to_vec(),
             base_serial: 0,
             caseload: [0; 3],
             capacity: levers.support_capacity[index],
@@ -583,7 +604,7 @@ impl MunicipalityState {
             participants: Default::default(),
             budget_month_dkk: levers.budget_month_dkk[index],
             budget_by_lever: levers.budget_by_lever[index],
-            base_stock: levers.stock[index].clone(),
+            base_stock: levers.stock(index).to_vec(),
             base_support: levers.support_capacity[index],
             base_places: levers.places[index],
             own_support: levers.support_own[index],
@@ -597,6 +618,7 @@ impl MunicipalityState {
             origin: first.0,
             homeless_rows: Vec::new(),
             queue: Vec::new(),
+            slots: Vec::new(),
             needs: Vec::new(),
             homeless_ids: Vec::new(),
             at_risk_rows: Vec::new(),
@@ -707,7 +729,7 @@ impl MunicipalityState {
         self.entrants_mean =
             setup.entrants_mean[(month.0 - setup.params.first_month.0) as usize][i];
         self.shelter_beds = levers.shelter_beds[i].max(self.shelter_used);
-        self.base_stock.clone_from(&levers.stock[i]);
+        self.base_stock.copy_from_slice(levers.stock(i));
         self.base_support = levers.support_capacity[i];
         self.base_places = levers.places[i];
         self.own_support = levers.support_own[i];
@@ -722,7 +744,7 @@ impl MunicipalityState {
         };
         for (s, stock) in self.stock.iter_mut().enumerate() {
             let extra = units.get(s).copied().unwrap_or(0);
-            *stock = (levers.stock[i][s] + extra).max(self.occupied[s]);
+            *stock = (self.base_stock[s] + extra).max(self.occupied[s]);
         }
         self.capacity =
             std::array::from_fn(|k| (self.base_support[k] + support[k]).max(self.caseload[k]));
@@ -733,9 +755,12 @@ impl MunicipalityState {
         self.budget_by_lever = levers.budget_by_lever[i];
     }
 
+    /// One month of this municipality under `levers`, the ones [`Setup::levers_at`] gives it
+    /// this month.
     pub fn step(
         &mut self,
         setup: &Setup,
+        levers: &Levers,
         key: ReplicateKey,
         month: Month,
         adoptions: &[rollout::Adoption],
@@ -743,7 +768,6 @@ impl MunicipalityState {
     ) -> MonthCounts {
         self.rollout_rows.clear();
         self.outbox.clear();
-        let levers = setup.levers_at(self.index as usize, month);
         self.apply_levers(setup, levers, month, adoptions);
         let params = &levers.params;
         let m = month.0;
@@ -1273,7 +1297,8 @@ impl MunicipalityState {
         c: &mut MonthCounts,
     ) {
         let m = month.0;
-        let slots = allocation::draw_slots(
+        let mut slots = std::mem::take(&mut self.slots);
+        allocation::draw_slots(
             key,
             self.index,
             m,
@@ -1281,6 +1306,7 @@ impl MunicipalityState {
             &self.stock,
             &self.occupied,
             &mut self.vacancy_laws,
+            &mut slots,
         );
         c.vacancies = slots.iter().map(|&x| x as u64).sum();
         let mut queue = std::mem::take(&mut self.queue);
@@ -1314,6 +1340,7 @@ impl MunicipalityState {
             }
         }
         self.queue = queue;
+        self.slots = slots;
     }
 
     /// Moves a person into an allocated unit and offers support by need.
@@ -2241,8 +2268,10 @@ impl<'a> Model<'a> {
             )
         });
         let adoptions = &self.adoptions.by_municipality;
+        let lever_of = setup.lever_indices_at(month);
         let step = |(m, a): (&mut MunicipalityState, &Vec<rollout::Adoption>)| {
-            m.step(setup, key, month, a, destinations.as_ref())
+            let levers = &setup.levers[lever_of[m.index as usize] as usize];
+            m.step(setup, levers, key, month, a, destinations.as_ref())
         };
         let mut counts: Vec<MonthCounts> = if rayon::current_num_threads() > 1 {
             self.municipalities
