@@ -75,6 +75,20 @@ fn lookup_mut<'a>(table: &'a mut Table, parts: &[Part]) -> Option<&'a mut Value>
     Some(value)
 }
 
+fn lookup<'a>(table: &'a Table, parts: &[Part]) -> Option<&'a Value> {
+    let (first, rest) = parts.split_first()?;
+    let Part::Key(k) = first else { return None };
+    let mut value = table.get(k)?;
+    for part in rest {
+        value = match (part, value) {
+            (Part::Key(k), Value::Table(t)) => t.get(k)?,
+            (Part::Index(i), Value::Array(a)) => a.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(value)
+}
+
 /// Whether a key's value is a whole number (then series values are rounded and must be whole at
 /// their points) or a real number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +99,12 @@ pub enum KeyKind {
 
 /// Why a change's key cannot be changed over time.
 pub fn key_problem(s: &Scenario, key: &str) -> Option<String> {
+    key_problem_in(&without_changes(s), key)
+}
+
+/// [`key_problem`] on the scenario's [`without_changes`] table (a scenario with many dated changes asks
+/// for each of them: one serialization, not one a change).
+fn key_problem_in(table: &Table, key: &str) -> Option<String> {
     let Some(parts) = parse_key(key) else {
         return Some(format!(
             "`{key}` is not a key path; allowed: dotted keys with optional indices, e.g. `exits.type_exit_monthly[2]`"
@@ -98,7 +118,7 @@ pub fn key_problem(s: &Scenario, key: &str) -> Option<String> {
             FIXED_SECTIONS.join(", ")
         ));
     }
-    key_kind(s, &parts).err().map(|m| format!("`{key}` {m}"))
+    kind_in(table, &parts).err().map(|m| format!("`{key}` {m}"))
 }
 
 fn serialized(s: &Scenario) -> Table {
@@ -108,9 +128,23 @@ fn serialized(s: &Scenario) -> Table {
     }
 }
 
-fn key_kind(s: &Scenario, parts: &[Part]) -> Result<KeyKind, String> {
+/// The scenario as a table without its dated changes: what a change is applied to. A key of
+/// `changes` is never one a change may set ([`FIXED_SECTIONS`]), and the scenario a change
+/// makes has none of its own, so the table is made once and copied for each stretch and each
+/// point checked (serializing the baseline's scenario, changes and all, for each of its 240
+/// stretches was a third of loading it).
+fn without_changes(s: &Scenario) -> Table {
     let mut table = serialized(s);
-    match lookup_mut(&mut table, parts) {
+    table.remove("changes");
+    table
+}
+
+fn key_kind(s: &Scenario, parts: &[Part]) -> Result<KeyKind, String> {
+    kind_in(&serialized(s), parts)
+}
+
+fn kind_in(table: &Table, parts: &[Part]) -> Result<KeyKind, String> {
+    match lookup(table, parts) {
         Some(Value::Integer(_)) => Ok(KeyKind::Integer),
         Some(Value::Float(_)) => Ok(KeyKind::Float),
         Some(_) => Err("is not a number; allowed: numeric scenario keys".into()),
@@ -223,17 +257,24 @@ impl Series<'_> {
 #[derive(Clone, Debug)]
 pub struct Timeline<'a> {
     base: &'a Scenario,
+    /// `base` as a [`without_changes`] table, made once (empty without changes).
+    table: Table,
     series: Vec<Series<'a>>,
 }
 
 impl<'a> Timeline<'a> {
     pub fn new(base: &'a Scenario) -> Timeline<'a> {
+        let table = if base.changes.is_empty() {
+            Table::new()
+        } else {
+            without_changes(base)
+        };
         let series = base
             .changes
             .values()
             .map(|change| {
                 let parts = parse_key(&change.key).expect("validated key");
-                let kind = key_kind(base, &parts).expect("validated key");
+                let kind = kind_in(&table, &parts).expect("validated key");
                 let points = change
                     .points
                     .iter()
@@ -247,7 +288,11 @@ impl<'a> Timeline<'a> {
                 }
             })
             .collect();
-        Timeline { base, series }
+        Timeline {
+            base,
+            table,
+            series,
+        }
     }
 
     /// Whether the scenario has no dated changes.
@@ -290,7 +335,7 @@ impl<'a> Timeline<'a> {
         if signature.is_empty() {
             return self.base.clone();
         }
-        let mut table = serialized(self.base);
+        let mut table = self.table.clone();
         let mut changed = false;
         for &i in signature {
             let s = &self.series[i];
@@ -357,6 +402,7 @@ pub fn problems(s: &Scenario, plain: &[super::validate::Problem]) -> Vec<(String
             }
         }
     }
+    let base = without_changes(s);
     for (name, change) in &s.changes {
         let at = |k: &str| format!("changes.{name}.{k}");
         if !name
@@ -369,7 +415,7 @@ pub fn problems(s: &Scenario, plain: &[super::validate::Problem]) -> Vec<(String
                 format!("`{name}` is not a valid name; allowed: letters, digits, `-` and `_`"),
             ));
         }
-        if let Some(m) = key_problem(s, &change.key) {
+        if let Some(m) = key_problem_in(&base, &change.key) {
             out.push((at("key"), m));
             continue;
         }
@@ -377,7 +423,7 @@ pub fn problems(s: &Scenario, plain: &[super::validate::Problem]) -> Vec<(String
             out.push((at("points"), "is empty; allowed: at least one point".into()));
             continue;
         }
-        let kind = key_kind(s, &parse_key(&change.key).expect("checked")).expect("checked");
+        let kind = kind_in(&base, &parse_key(&change.key).expect("checked")).expect("checked");
         let mut previous: Option<Month> = None;
         for (i, p) in change.points.iter().enumerate() {
             let Some(m) = Month::parse(&p.month) else {
@@ -421,14 +467,14 @@ pub fn problems(s: &Scenario, plain: &[super::validate::Problem]) -> Vec<(String
             }
             // The value must be valid where it applies: check the scenario with it in place.
             let parts = parse_key(&change.key).expect("checked");
-            let mut table = serialized(s);
+            let mut table = base.clone();
             let slot = lookup_mut(&mut table, &parts).expect("checked");
             *slot = match kind {
                 KeyKind::Integer if p.value > i64::MAX as f64 => Value::Float(p.value),
                 KeyKind::Integer => Value::Integer(p.value as i64),
                 KeyKind::Float => Value::Float(p.value),
             };
-            let mut changed: Scenario = match Value::Table(table).try_into() {
+            let changed: Scenario = match Value::Table(table).try_into() {
                 Ok(x) => x,
                 Err(e) => {
                     out.push((
@@ -438,7 +484,6 @@ pub fn problems(s: &Scenario, plain: &[super::validate::Problem]) -> Vec<(String
                     continue;
                 }
             };
-            changed.changes.clear();
             for problem in super::validate::validate(&changed).into_iter().filter(|p| {
                 !plain
                     .iter()
