@@ -121,26 +121,18 @@ fn allocation(bencher: Bencher) {
     let (key, month) = (model.key, model.month);
     let draws = key.month(month.0);
     // Kept from sample to sample, as each municipality keeps its own from month to month.
-    let mut laws = vec![allocation::VacancyLaws::default(); model.municipalities.len()];
+    let mut kept = vec![allocation::SlotDraws::default(); model.municipalities.len()];
     bencher.counter(ItemsCount::new(listed)).bench_local(|| {
         let mut offers = 0;
-        let (mut queue, mut slots) = (Vec::new(), Vec::new());
-        for ((m, (rows, _)), laws) in model.municipalities.iter().zip(&rows).zip(&mut laws) {
+        let mut queue = Vec::new();
+        for ((m, (rows, _)), kept) in model.municipalities.iter().zip(&rows).zip(&mut kept) {
             let params = &setup.levers_at(m.index as usize, month).params;
-            allocation::draw_slots(
-                key,
-                m.index,
-                month.0,
-                params,
-                &m.stock,
-                &m.occupied,
-                laws,
-                &mut slots,
-            );
+            let slots =
+                allocation::draw_slots(key, m.index, month.0, params, &m.stock, &m.occupied, kept);
             allocation::build_queue(&m.people, rows, month.0, params, &mut queue);
             let (made, _) = allocation::make_offers(
                 &queue,
-                &slots,
+                slots,
                 |row, s| allocation::fits(&m.people, row, s, params),
                 |row, s| allocation::accepts(&m.people, row, s, params, draws),
             );

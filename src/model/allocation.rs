@@ -160,12 +160,17 @@ pub fn make_offers(
     (offers, unused)
 }
 
-/// The laws of each segment's monthly vacancies (units x turnover) and of the youth slots among
-/// them (vacancies x share), each kept while its inputs stay as they were: a binomial law's
-/// setup for a small segment takes a `powf` (2 % of a run at scale 0.01, where every
-/// municipality's segments are small and the same few vacancy counts come back).
+/// What a municipality keeps from month to month to draw its allocation slots: the laws of each
+/// segment's monthly vacancies (units x turnover) and of the youth slots among them (vacancies x
+/// share), each kept while its inputs stay as they were (a binomial law's setup for a small
+/// segment takes a `powf`: 2 % of a run at scale 0.01, where every municipality's segments are
+/// small and the same few vacancy counts come back), and the month's slots, so that a month
+/// allocates nothing.
 #[derive(Clone, Debug, Default)]
-pub struct VacancyLaws(Vec<SegmentLaws>);
+pub struct SlotDraws {
+    laws: Vec<SegmentLaws>,
+    slots: Vec<u32>,
+}
 
 #[derive(Clone, Debug, Default)]
 struct SegmentLaws {
@@ -181,29 +186,21 @@ fn binomial(kept: &mut Option<(u64, f64, Binomial)>, n: u64, p: f64) -> &Binomia
     &kept.as_ref().expect("set above").2
 }
 
-impl VacancyLaws {
-    fn segment(&mut self, segment: usize) -> &mut SegmentLaws {
-        if self.0.len() <= segment {
-            self.0.resize(segment + 1, SegmentLaws::default());
-        }
-        &mut self.0[segment]
-    }
-}
-
 /// This month's allocation slots for homeless young people, per segment, never more than the
-/// free units of the segment, into `slots` (kept by the municipality from month to month, so a
-/// month allocates nothing).
-#[allow(clippy::too_many_arguments)]
-pub fn draw_slots(
+/// free units of the segment.
+pub fn draw_slots<'a>(
     key: ReplicateKey,
     municipality: u32,
     month: i32,
     params: &Params,
     stock: &[u32],
     occupied: &[u32],
-    laws: &mut VacancyLaws,
-    slots: &mut Vec<u32>,
-) {
+    kept: &'a mut SlotDraws,
+) -> &'a [u32] {
+    let SlotDraws { laws, slots } = kept;
+    if laws.len() < params.segments.len() {
+        laws.resize(params.segments.len(), SegmentLaws::default());
+    }
     slots.clear();
     slots.extend(params.segments.iter().enumerate().map(|(s, rule)| {
         if stock[s] == 0 {
@@ -215,7 +212,7 @@ pub fn draw_slots(
             month,
             Decision::Vacancies.code_for_segment(s),
         );
-        let laws = laws.segment(s);
+        let laws = &mut laws[s];
         let vacant =
             binomial(&mut laws.vacancies, stock[s] as u64, rule.monthly_turnover).sample(&mut rng);
         // No vacancy, no slot: the slot law's draw would be 0 whatever it read, and the
@@ -226,6 +223,7 @@ pub fn draw_slots(
         let slots = binomial(&mut laws.slots, vacant, rule.youth_slot_share).sample(&mut rng);
         (slots as u32).min(stock[s].saturating_sub(occupied[s]))
     }));
+    slots
 }
 
 /// Whether the person in `row` may take a unit of segment `s`.
@@ -388,18 +386,9 @@ mod tests {
         let key = ReplicateKey::new(3, 0);
         let stock = vec![1000, 500, 50, 5, 0];
         let occupied = vec![1000, 499, 0, 5, 0];
-        let mut slots = Vec::new();
         for month in 0..200 {
-            draw_slots(
-                key,
-                0,
-                month,
-                &params,
-                &stock,
-                &occupied,
-                &mut VacancyLaws::default(),
-                &mut slots,
-            );
+            let mut kept = SlotDraws::default();
+            let slots = draw_slots(key, 0, month, &params, &stock, &occupied, &mut kept);
             for s in 0..stock.len() {
                 assert!(
                     slots[s] <= stock[s] - occupied[s],

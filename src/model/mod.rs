@@ -530,8 +530,9 @@ pub struct MunicipalityState {
     /// Support clients and client slots: CTI, ICM, ACT.
     pub caseload: [u32; 3],
     pub capacity: [u32; 3],
-    /// The laws of each housing segment's monthly vacancies, prepared when its units change.
-    vacancy_laws: allocation::VacancyLaws,
+    /// The laws of each housing segment's monthly vacancies and slots, prepared when their
+    /// inputs change, and the month's slots.
+    slot_draws: allocation::SlotDraws,
     /// Ids of rehoused people waiting for a support slot, longest wait first.
     pub waiting: VecDeque<u32>,
     /// Programme places by pool ([`pool`]) and their participants as (id, last month).
@@ -567,8 +568,6 @@ pub struct MunicipalityState {
     origin: i32,
     homeless_rows: Vec<u32>,
     queue: Vec<allocation::Candidate>,
-    /// This month's allocation slots by segment (kept so that a month allocates nothing).
-    slots: Vec<u32>,
     needs: Vec<(u32, bool)>,
     homeless_ids: Vec<u32>,
     at_risk_rows: Vec<u32>,
@@ -598,7 +597,7 @@ impl MunicipalityState {
             base_serial: 0,
             caseload: [0; 3],
             capacity: levers.support_capacity[index],
-            vacancy_laws: allocation::VacancyLaws::default(),
+            slot_draws: allocation::SlotDraws::default(),
             waiting: VecDeque::new(),
             places: levers.places[index],
             participants: Default::default(),
@@ -618,7 +617,6 @@ impl MunicipalityState {
             origin: first.0,
             homeless_rows: Vec::new(),
             queue: Vec::new(),
-            slots: Vec::new(),
             needs: Vec::new(),
             homeless_ids: Vec::new(),
             at_risk_rows: Vec::new(),
@@ -1297,16 +1295,14 @@ impl MunicipalityState {
         c: &mut MonthCounts,
     ) {
         let m = month.0;
-        let mut slots = std::mem::take(&mut self.slots);
-        allocation::draw_slots(
+        let slots = allocation::draw_slots(
             key,
             self.index,
             m,
             params,
             &self.stock,
             &self.occupied,
-            &mut self.vacancy_laws,
-            &mut slots,
+            &mut self.slot_draws,
         );
         c.vacancies = slots.iter().map(|&x| x as u64).sum();
         let mut queue = std::mem::take(&mut self.queue);
@@ -1316,7 +1312,7 @@ impl MunicipalityState {
             let people = &self.people;
             let (offers, _unused) = allocation::make_offers(
                 &queue,
-                &slots,
+                slots,
                 |row, s| allocation::fits(people, row, s, params),
                 |row, s| allocation::accepts(people, row, s, params, draws),
             );
@@ -1340,7 +1336,6 @@ impl MunicipalityState {
             }
         }
         self.queue = queue;
-        self.slots = slots;
     }
 
     /// Moves a person into an allocated unit and offers support by need.
