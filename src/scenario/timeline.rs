@@ -97,14 +97,9 @@ pub enum KeyKind {
     Float,
 }
 
-/// Why a change's key cannot be changed over time.
-pub fn key_problem(s: &Scenario, key: &str) -> Option<String> {
-    key_problem_in(&without_changes(s), key)
-}
-
-/// [`key_problem`] on the scenario's [`without_changes`] table (a scenario with many dated changes asks
-/// for each of them: one serialization, not one a change).
-fn key_problem_in(table: &Table, key: &str) -> Option<String> {
+/// Why a change's key cannot be changed over time, asked of the scenario's [`without_changes`]
+/// table (made once for all of a scenario's changes).
+fn key_problem(table: &Table, key: &str) -> Option<String> {
     let Some(parts) = parse_key(key) else {
         return Some(format!(
             "`{key}` is not a key path; allowed: dotted keys with optional indices, e.g. `exits.type_exit_monthly[2]`"
@@ -415,7 +410,7 @@ pub fn problems(s: &Scenario, plain: &[super::validate::Problem]) -> Vec<(String
                 format!("`{name}` is not a valid name; allowed: letters, digits, `-` and `_`"),
             ));
         }
-        if let Some(m) = key_problem_in(&base, &change.key) {
+        if let Some(m) = key_problem(&base, &change.key) {
             out.push((at("key"), m));
             continue;
         }
