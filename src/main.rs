@@ -7,6 +7,7 @@ use hjemsim::cli::{Cli, Command};
 use hjemsim::commands::{self, Outcome};
 
 fn main() {
+    hjemsim::memory::keep_freed_memory();
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Run {
