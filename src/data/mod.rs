@@ -152,14 +152,24 @@ pub fn apportion(total: u64, weights: &[u64]) -> Vec<u64> {
         return vec![0; weights.len()];
     }
     let mut parts: Vec<u64> = Vec::with_capacity(weights.len());
-    let mut remainders: Vec<(u128, usize)> = Vec::with_capacity(weights.len());
+    let mut remainders: Vec<(u64, usize)> = Vec::with_capacity(weights.len());
     for (i, &w) in weights.iter().enumerate() {
-        let exact = total as u128 * w as u128;
-        parts.push((exact / sum as u128) as u64);
-        remainders.push((exact % sum as u128, i));
+        // In 64 bits where the product fits (every call of a national scenario): a 128-bit
+        // division is a library call, and loading apportions over the municipalities some
+        // thousands of times (a stretch of dated changes each).
+        let (part, remainder) = match total.checked_mul(w) {
+            Some(exact) => (exact / sum, exact % sum),
+            None => {
+                let exact = total as u128 * w as u128;
+                ((exact / sum as u128) as u64, (exact % sum as u128) as u64)
+            }
+        };
+        parts.push(part);
+        remainders.push((remainder, i));
     }
     let given: u64 = parts.iter().sum();
-    remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    // Every key differs (the row breaks ties), so an unstable sort gives the same order.
+    remainders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     for &(_, i) in remainders.iter().take((total - given) as usize) {
         parts[i] += 1;
     }
@@ -180,5 +190,45 @@ mod tests {
         assert_eq!(parts[3], 0);
         assert!(parts[0] > parts[1] && parts[1] > parts[2]);
         assert_eq!(apportion(5, &[0, 0]), vec![0, 0]);
+    }
+
+    #[test]
+    fn apportion_in_64_bits_agrees_with_128() {
+        // The largest-remainder split in 128 bits throughout, as it was before the 64-bit path.
+        let reference = |total: u64, weights: &[u64]| {
+            let sum: u64 = weights.iter().sum();
+            let mut parts = vec![0u64; weights.len()];
+            let mut remainders: Vec<(u128, usize)> = Vec::new();
+            for (i, &w) in weights.iter().enumerate() {
+                let exact = total as u128 * w as u128;
+                parts[i] = (exact / sum as u128) as u64;
+                remainders.push((exact % sum as u128, i));
+            }
+            let given: u64 = parts.iter().sum();
+            remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            for &(_, i) in remainders.iter().take((total - given) as usize) {
+                parts[i] += 1;
+            }
+            parts
+        };
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |bits: u32| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (x >> 11) >> (53 - bits)
+        };
+        for case in 0..2_000 {
+            // Small weights (ties among remainders) and huge ones (products beyond 64 bits).
+            let bits = [4, 20, 40][case % 3];
+            let weights: Vec<u64> = (0..1 + next(7)).map(|_| next(bits)).collect();
+            if weights.iter().sum::<u64>() == 0 {
+                continue;
+            }
+            let total = next([8, 30, 40][case % 3]);
+            assert_eq!(
+                apportion(total, &weights),
+                reference(total, &weights),
+                "{total} over {weights:?}"
+            );
+        }
     }
 }
