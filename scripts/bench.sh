@@ -34,22 +34,21 @@ printf '%-6s %-7s %6s %9s %14s %12s %9s %9s %12s %10s\n' scale threads "idle s" 
 rows="0.01:1:0 0.01:2:0 0.1:1:0 0.1:2:0 1:1:0 1:2:0 1:1:10"
 for row in $rows; do
   IFS=: read -r scale t idle <<<"$row"
-  {
-    dir="$out/s$scale-t$t-i$idle"
-    # The fastest of three runs, each after a run of the ceiling: this machine's wall times vary
-    # by about 5 % from run to run and drift over minutes.
-    wall=""
-    best=0
-    for _ in 1 2 3; do
-      c=$(ceiling "$t")
-      if awk -v a="$c" -v b="$best" 'BEGIN { exit !(a > b) }'; then best=$c; fi
-      sleep "$idle"
-      /usr/bin/time -f '%e %M' -o "$out/time" "$bin" run scenarios/baseline.toml --replicates 1 \
-        --threads "$t" --set "run.scale=$scale" --out "$dir" --progress never >/dev/null
-      read -r w rss_kb <"$out/time"
-      if [[ -z "$wall" ]] || awk -v a="$w" -v b="$wall" 'BEGIN { exit !(a < b) }'; then wall=$w; fi
-    done
-    python3 - "$dir/baseline/manifest.json" "$wall" "$rss_kb" "$scale" "$t" "$best" "$idle" <<'EOF2'
+  dir="$out/s$scale-t$t-i$idle"
+  # The fastest of three runs, each after a run of the ceiling: this machine's wall times vary
+  # by about 5 % from run to run and drift over minutes.
+  wall=""
+  best=0
+  for _ in 1 2 3; do
+    c=$(ceiling "$t")
+    if awk -v a="$c" -v b="$best" 'BEGIN { exit !(a > b) }'; then best=$c; fi
+    sleep "$idle"
+    /usr/bin/time -f '%e %M' -o "$out/time" "$bin" run scenarios/baseline.toml --replicates 1 \
+      --threads "$t" --set "run.scale=$scale" --out "$dir" --progress never >/dev/null
+    read -r w rss_kb <"$out/time"
+    if [[ -z "$wall" ]] || awk -v a="$w" -v b="$wall" 'BEGIN { exit !(a < b) }'; then wall=$w; fi
+  done
+  python3 - "$dir/baseline/manifest.json" "$wall" "$rss_kb" "$scale" "$t" "$best" "$idle" <<'EOF2'
 import json, sys
 manifest, wall, rss_kb, scale, threads, ceiling, idle = sys.argv[1:]
 m = json.load(open(manifest))
@@ -60,9 +59,8 @@ months = month(last) - month(first) + 1
 rate = am / float(wall) / 1e6
 agents = am / months
 print(f"{scale:<6} {threads:<7} {idle:>6} {float(wall):9.2f} {am:14,d} {rate:12.1f} {float(ceiling):9.1f} "
-      f"{rate / float(ceiling):9.2f} {int(rss_kb) / 1024:12.0f} {int(rss_kb) * 1024 / agents:10.0f}")
+    f"{rate / float(ceiling):9.2f} {int(rss_kb) / 1024:12.0f} {int(rss_kb) * 1024 / agents:10.0f}")
 EOF2
-  }
 done
 
 if [[ "${1:-}" == "--main-job" ]]; then
