@@ -127,8 +127,8 @@ fn allocation(bencher: Bencher) {
         let mut queue = Vec::new();
         for ((m, (rows, _)), kept) in model.municipalities.iter().zip(&rows).zip(&mut kept) {
             let params = &setup.levers_at(m.index as usize, month).params;
-            let slots =
-                allocation::draw_slots(key, m.index, month.0, params, &m.stock, &m.occupied, kept);
+            let streams = hjemsim::rng::MunicipalMonth::new(key, m.index, month.0);
+            let (slots, _) = allocation::draw_slots(streams, params, &m.stock, &m.occupied, kept);
             allocation::build_queue(&m.people, rows, month.0, params, &mut queue);
             let (made, _) = allocation::make_offers(
                 &queue,

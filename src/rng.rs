@@ -120,9 +120,13 @@ impl ReplicateKey {
     }
 
     fn place_key(self, place: u64, month: i32, decision: u32) -> u64 {
+        mix64(self.place_month_key(place, month) ^ (decision as u64).wrapping_mul(DECISION_MUL))
+    }
+
+    /// What [`ReplicateKey::place_key`] mixes before the decision.
+    fn place_month_key(self, place: u64, month: i32) -> u64 {
         let a = mix64(self.0 ^ place.wrapping_mul(PLACE_MUL));
-        let b = mix64(a ^ (month as u32 as u64).wrapping_mul(GOLDEN));
-        mix64(b ^ (decision as u64).wrapping_mul(DECISION_MUL))
+        mix64(a ^ (month as u32 as u64).wrapping_mul(GOLDEN))
     }
 }
 
@@ -177,8 +181,25 @@ pub fn threshold(p: f64) -> u32 {
 
 /// A stream for one municipal decision in one month, e.g. the vacancies of one segment.
 pub fn municipal_rng(key: ReplicateKey, municipality: u32, month: i32, decision: u32) -> StreamRng {
-    let k = key.place_key(municipality as u64 + 1, month, decision);
-    StreamRng::new(((mix64(k ^ GOLDEN) as u128) << 64) | k as u128)
+    MunicipalMonth::new(key, municipality, month).rng(decision)
+}
+
+/// The streams of one municipality in one month, one per decision ([`municipal_rng`]): the key
+/// of the municipality-month made once for its decisions (the entrants, each segment's
+/// vacancies and slots).
+#[derive(Clone, Copy, Debug)]
+pub struct MunicipalMonth(u64);
+
+impl MunicipalMonth {
+    pub fn new(key: ReplicateKey, municipality: u32, month: i32) -> MunicipalMonth {
+        MunicipalMonth(key.place_month_key(municipality as u64 + 1, month))
+    }
+
+    /// The stream of `decision`: the same as `municipal_rng` gives for it.
+    pub fn rng(self, decision: u32) -> StreamRng {
+        let k = mix64(self.0 ^ (decision as u64).wrapping_mul(DECISION_MUL));
+        StreamRng::new(((mix64(k ^ GOLDEN) as u128) << 64) | k as u128)
+    }
 }
 
 /// A stream for the attributes of one person, drawn once when the person appears.

@@ -5,20 +5,21 @@ use rand_distr::{Distribution, Poisson};
 use super::MunicipalityState;
 use crate::calendar::Month;
 use crate::population::{AGE_ENTRY_MONTHS, HousingState, Newcomers, person_id};
-use crate::rng::{Decision, ReplicateKey, municipal_rng};
+use crate::rng::{Decision, MunicipalMonth, ReplicateKey};
 
 /// Appends this month's 18-year-olds. Their number is Poisson around the municipality's
 /// stationary cohort size and is keyed by municipality and month only (common random numbers).
 pub fn enter_18_year_olds(
     m: &mut MunicipalityState,
     key: ReplicateKey,
+    streams: MunicipalMonth,
     month: Month,
     newcomers: &Newcomers,
 ) -> u64 {
     if m.entrants_mean <= 0.0 {
         return 0;
     }
-    let mut rng = municipal_rng(key, m.index, month.0, Decision::Entrants as u32);
+    let mut rng = streams.rng(Decision::Entrants as u32);
     let n = Poisson::new(m.entrants_mean)
         .expect("positive mean")
         .sample(&mut rng) as u32;

@@ -562,8 +562,9 @@ pub struct MunicipalityState {
     forced: Vec<u64>,
     /// Rows the quiet pass finds awake (or not housed).
     awake: AwakeRows,
-    /// The counts of everyone asleep ([`skip`]), kept as people fall asleep and wake.
-    asleep: PassCounts,
+    /// The counts of everyone asleep ([`skip`]), kept as people fall asleep and wake, in the
+    /// bins of a [`Tally`] (folded into counts once a month, with the month's awake).
+    asleep: Tally,
     /// The run's first month: wakes count months from it.
     origin: i32,
     homeless_rows: Vec<u32>,
@@ -613,7 +614,7 @@ impl MunicipalityState {
             eventful: Vec::new(),
             forced: Vec::new(),
             awake: AwakeRows::default(),
-            asleep: PassCounts::default(),
+            asleep: Tally::default(),
             origin: first.0,
             homeless_rows: Vec::new(),
             queue: Vec::new(),
@@ -754,7 +755,8 @@ impl MunicipalityState {
     }
 
     /// One month of this municipality under `levers`, the ones [`Setup::levers_at`] gives it
-    /// this month.
+    /// this month, counted into `c` (all zero on entry).
+    #[allow(clippy::too_many_arguments)]
     pub fn step(
         &mut self,
         setup: &Setup,
@@ -763,20 +765,26 @@ impl MunicipalityState {
         month: Month,
         adoptions: &[rollout::Adoption],
         destinations: Option<&movement::Destinations>,
-    ) -> MonthCounts {
+        c: &mut MonthCounts,
+    ) {
         self.rollout_rows.clear();
         self.outbox.clear();
         self.apply_levers(setup, levers, month, adoptions);
         let params = &levers.params;
         let m = month.0;
         let draws = key.month(m);
-        let mut c = MonthCounts {
-            population_start: self.live,
-            ..MonthCounts::default()
-        };
+        debug_assert_eq!(
+            *c,
+            MonthCounts::default(),
+            "the month's counts start at zero"
+        );
+        c.population_start = self.live;
 
         // 1. Demography.
-        c.entries_18 = demography::enter_18_year_olds(self, key, month, &levers.newcomers());
+        // The streams of this municipality-month's own decisions (entrants, vacancies, slots).
+        let streams = crate::rng::MunicipalMonth::new(key, self.index, m);
+        c.entries_18 =
+            demography::enter_18_year_olds(self, key, streams, month, &levers.newcomers());
         self.live += c.entries_18;
 
         // 2. The people pass.
@@ -834,7 +842,7 @@ impl MunicipalityState {
             }
             let age = m - self.people.core[i].birth_month;
             if age >= AGE_EXIT_MONTHS {
-                self.leave(i, &mut c);
+                self.leave(i, c);
                 c.exits_age30 += 1;
                 continue;
             }
@@ -881,7 +889,7 @@ impl MunicipalityState {
                     draws,
                     &mut self.caseload,
                     &self.capacity,
-                    &mut c,
+                    c,
                 ),
                 HousingState::AtRisk => {
                     entry::at_risk_month(&mut self.people, i, m, params, u_housing)
@@ -898,7 +906,7 @@ impl MunicipalityState {
                     if state.is_homeless() {
                         c.deaths_homeless += 1;
                     }
-                    self.leave(i, &mut c);
+                    self.leave(i, c);
                     continue;
                 }
                 Outcome::Homeless(route) => {
@@ -911,7 +919,7 @@ impl MunicipalityState {
                         Route::Discharge => c.entries_discharge += 1,
                         Route::Return => c.entries_return += 1,
                     }
-                    self.begin_spell(i, m, params, &mut c);
+                    self.begin_spell(i, m, params, c);
                 }
                 Outcome::SelfExit => {
                     self.end_spell(i, m);
@@ -919,15 +927,15 @@ impl MunicipalityState {
                 }
                 Outcome::MoveIn => {
                     let segment = self.people.detail[i].state_detail;
-                    self.move_in(i, segment, m, params, draws, &mut c);
+                    self.move_in(i, segment, m, params, draws, c);
                 }
             }
             life_events(&mut self.people, i, m, params, u_life);
             if self.people.core[i].programmes & crate::population::PROGRAMME_CONCEPT != 0 {
-                count_milestone(&self.people, i, m, &mut c);
+                count_milestone(&self.people, i, m, c);
             }
             if m - self.people.core[i].last_exit == 12 {
-                count_followup(&self.people, i, &mut c);
+                count_followup(&self.people, i, c);
             }
             let t = self.people.core[i].traits;
             pass.person(self.people.core[i].activity, t);
@@ -937,9 +945,9 @@ impl MunicipalityState {
             } else if state.is_homeless() {
                 rows.push(i as u32);
             } else {
-                count_settled(&mut c, state);
+                count_settled(c, state);
                 if state == HousingState::HousedSupported {
-                    support::count_client(&self.people, i, m, params, &mut c);
+                    support::count_client(&self.people, i, m, params, c);
                 }
             }
         }
@@ -979,13 +987,13 @@ impl MunicipalityState {
         // 3. Programme places that end free up; municipal allocation; support slots for those
         //    waiting.
         self.end_programmes(m);
-        self.enrol_reached(Reach::Homeless, &rows, m, params, &mut c);
-        self.enrol_reached(Reach::AtRisk, &at_risk_rows, m, params, &mut c);
-        self.enrol_reached(Reach::CareLeavers, &care_leaver_rows, m, params, &mut c);
+        self.enrol_reached(Reach::Homeless, &rows, m, params, c);
+        self.enrol_reached(Reach::AtRisk, &at_risk_rows, m, params, c);
+        self.enrol_reached(Reach::CareLeavers, &care_leaver_rows, m, params, c);
         self.at_risk_rows = at_risk_rows;
         self.care_leaver_rows = care_leaver_rows;
-        self.allocate(params, key, month, draws, &rows, &mut c);
-        self.admit_waiting(m, params, draws, &mut c);
+        self.allocate(params, streams, month, draws, &rows, c);
+        self.admit_waiting(m, params, draws, c);
 
         // 4. Where the homeless sleep.
         let mut needs = std::mem::take(&mut self.needs);
@@ -1020,10 +1028,10 @@ impl MunicipalityState {
             let i = row as usize;
             let state = self.people.housing[i];
             if !state.is_homeless() {
-                count_settled(&mut c, state);
+                count_settled(c, state);
                 if state == HousingState::HousedSupported {
                     // Started this month (moved in with no lag): CTI phase 1 or ICM/ACT.
-                    support::count_client(&self.people, i, m, params, &mut c);
+                    support::count_client(&self.people, i, m, params, c);
                 }
                 continue;
             }
@@ -1095,10 +1103,10 @@ impl MunicipalityState {
                 .sum()
         });
         c.budget_spend_dkk = self.budget_month_dkk;
-        costs::account(&mut c, params);
-        self.account_rollout(&setup.rollout, month, adoptions, &mut c);
+        costs::account(c, params);
+        self.account_rollout(&setup.rollout, month, adoptions, c);
         costs::ledger(
-            &mut c,
+            c,
             params,
             &self.own_support,
             &self.caseload,
@@ -1106,7 +1114,6 @@ impl MunicipalityState {
         );
 
         demography::drop_departed(self);
-        c
     }
 
     /// Starts support; a client beyond the municipality's own and bought slots takes a rollout
@@ -1288,23 +1295,21 @@ impl MunicipalityState {
     fn allocate(
         &mut self,
         params: &Params,
-        key: ReplicateKey,
+        streams: crate::rng::MunicipalMonth,
         month: Month,
         draws: crate::rng::PersonDraws,
         rows: &[u32],
         c: &mut MonthCounts,
     ) {
         let m = month.0;
-        let slots = allocation::draw_slots(
-            key,
-            self.index,
-            m,
+        let (slots, vacancies) = allocation::draw_slots(
+            streams,
             params,
             &self.stock,
             &self.occupied,
             &mut self.slot_draws,
         );
-        c.vacancies = slots.iter().map(|&x| x as u64).sum();
+        c.vacancies = vacancies;
         let mut queue = std::mem::take(&mut self.queue);
         allocation::build_queue(&self.people, rows, m, params, &mut queue);
         c.queue_length = queue.len() as u64;
@@ -1454,6 +1459,10 @@ impl MunicipalityState {
         use crate::population::{PROGRAMME_COMMUNITY, PROGRAMME_IPS, PROGRAMME_TREATMENT};
         let bits = [PROGRAMME_IPS, PROGRAMME_COMMUNITY, PROGRAMME_TREATMENT];
         for q in 0..POOLS {
+            // Most pools of most municipalities have no places.
+            if self.participants[q].is_empty() {
+                continue;
+            }
             let bit = bits[q / 4];
             let mut list = std::mem::take(&mut self.participants[q]);
             list.retain(
@@ -1486,8 +1495,11 @@ impl MunicipalityState {
         draws: crate::rng::PersonDraws,
         c: &mut MonthCounts,
     ) {
-        let mut still = VecDeque::with_capacity(self.waiting.len());
-        while let Some(id) = self.waiting.pop_front() {
+        // Each of those waiting is taken from the front once and those still waiting go to the
+        // back, in their order: the queue turns in place, in the room it has.
+        let mut waiting = std::mem::take(&mut self.waiting);
+        for _ in 0..waiting.len() {
+            let id = waiting.pop_front().expect("counted");
             let Some(i) = self.row_of(id) else { continue };
             let p = &self.people;
             if p.housing[i] != HousingState::Housed || p.detail[i].support & support::WAITING == 0 {
@@ -1515,10 +1527,10 @@ impl MunicipalityState {
                     support::count_client(&self.people, i, month, params, c);
                 }
             } else {
-                still.push_back(id);
+                waiting.push_back(id);
             }
         }
-        self.waiting = still;
+        self.waiting = waiting;
     }
 }
 
@@ -1573,9 +1585,9 @@ fn life_event(a: u8, t: u8, programmes: u8, context: u8, params: &Params, u: u32
     }
 }
 
-/// The counts every person of the people pass adds to, quiet or not. Kept apart from
-/// `MonthCounts` (which is lent out inside the full step): incrementing its fields would chain
-/// every person's month through one memory slot.
+/// What the people pass counts of everyone present at the end of their month: those housed
+/// (outside a support mechanism) and at risk asleep or quiet, and everyone's activity and
+/// health, folded from a [`Tally`].
 #[derive(Clone, Debug, Default, PartialEq)]
 struct PassCounts {
     housed: u64,
@@ -1594,36 +1606,6 @@ impl PassCounts {
         self.by_activity[2] += (activity == Activity::Job as u8) as u64;
         self.psychiatric += (t & traits::PSYCHIATRIC != 0) as u64;
         self.substance += (t & traits::SUBSTANCE != 0) as u64;
-    }
-
-    /// Someone housed, or at risk, with this activity and traits.
-    #[inline(always)]
-    fn add_quiet(&mut self, at_risk: bool, activity: u8, t: u8) {
-        self.person(activity, t);
-        self.housed += !at_risk as u64;
-        self.at_risk += at_risk as u64;
-    }
-
-    /// Adds the counts of `other`.
-    fn add(&mut self, other: &PassCounts) {
-        self.housed += other.housed;
-        self.at_risk += other.at_risk;
-        for (a, b) in self.by_activity.iter_mut().zip(other.by_activity) {
-            *a += b;
-        }
-        self.psychiatric += other.psychiatric;
-        self.substance += other.substance;
-    }
-
-    /// Takes the counts of `other`, a part of these, out.
-    fn remove(&mut self, other: &PassCounts) {
-        self.housed -= other.housed;
-        self.at_risk -= other.at_risk;
-        for (a, b) in self.by_activity.iter_mut().zip(other.by_activity) {
-            *a -= b;
-        }
-        self.psychiatric -= other.psychiatric;
-        self.substance -= other.substance;
     }
 }
 
@@ -1667,7 +1649,7 @@ fn quiet_pass(
     bounds: &skip::Bounds,
     draws: crate::rng::PersonDraws,
     movement: bool,
-    asleep: &mut PassCounts,
+    asleep: &mut Tally,
     awake: &mut AwakeRows,
     eventful: &mut Vec<u32>,
     forced: &mut Vec<u64>,
@@ -1737,9 +1719,8 @@ fn quiet_pass(
                 core[i].traits,
             );
         }
-        let mut sleeping = asleep.clone();
-        sleeping.remove(&waking.counts());
-        let mut recount = PassCounts::default();
+        let sleeping = asleep.less(&waking).counts();
+        let mut recount = Tally::default();
         for i in first..n {
             let (a, t) = (core[i].activity, core[i].traits);
             if housing[i] == HousingState::Gone {
@@ -1762,10 +1743,10 @@ fn quiet_pass(
                  the bounds of their sleep (a writer of their columns forgot People::wake)",
                 r.id
             );
-            recount.add_quiet(at_risk, a, t);
+            recount.add(at_risk, a, t);
         }
         assert!(
-            recount == sleeping,
+            recount.counts() == sleeping,
             "the counts of the sleeping drifted in month {m}"
         );
     }
@@ -1877,14 +1858,16 @@ fn quiet_pass(
         };
         quiet_awake.add(at_risk, a, t);
     }
-    asleep.remove(&waking.counts());
-    let quiet_awake = quiet_awake.counts();
-    let mut q = asleep.clone();
-    q.add(&quiet_awake);
-    if bounds.enabled {
-        asleep.add(&quiet_awake);
+    // Bin by bin, then folded once: the month's quiet are the sleeping (less those who woke)
+    // and the awake who were quiet, who fall asleep when months are skipped.
+    for k in 0..32 {
+        asleep.0[k] -= waking.0[k];
+        quiet_awake.0[k] += asleep.0[k];
     }
-    q
+    if bounds.enabled {
+        asleep.0[..32].copy_from_slice(&quiet_awake.0[..32]);
+    }
+    quiet_awake.counts()
 }
 
 /// People housed or at risk counted by the bins of [`PassCounts`] in a loop over rows: one
@@ -1917,6 +1900,15 @@ impl Tally {
     #[inline(always)]
     fn add_if(&mut self, counted: bool, at_risk: bool, activity: u8, t: u8) {
         self.0[Self::bin(at_risk, activity, t) | (!counted as usize) << 5] += 1;
+    }
+
+    /// The housed and at-risk bins of `self` less those of `other` (a part of them).
+    fn less(&self, other: &Tally) -> Tally {
+        let mut d = Tally::default();
+        for k in 0..32 {
+            d.0[k] = self.0[k] - other.0[k];
+        }
+        d
     }
 
     fn counts(&self) -> PassCounts {
@@ -2264,29 +2256,35 @@ impl<'a> Model<'a> {
         });
         let adoptions = &self.adoptions.by_municipality;
         let lever_of = setup.lever_indices_at(month);
-        let step = |(m, a): (&mut MunicipalityState, &Vec<rollout::Adoption>)| {
+        // Each municipality writes its counts in its own slot: returned by value they were
+        // copied (696 bytes a municipality-month, 2 % of a run's instructions at scale 0.01).
+        let mut counts = vec![MonthCounts::default(); self.municipalities.len()];
+        let step = |((m, a), c): (
+            (&mut MunicipalityState, &Vec<rollout::Adoption>),
+            &mut MonthCounts,
+        )| {
             let levers = &setup.levers[lever_of[m.index as usize] as usize];
-            m.step(setup, levers, key, month, a, destinations.as_ref())
+            m.step(setup, levers, key, month, a, destinations.as_ref(), c)
         };
-        let mut counts: Vec<MonthCounts> = if rayon::current_num_threads() > 1 {
+        if rayon::current_num_threads() > 1 {
             self.municipalities
                 .par_iter_mut()
                 .zip(adoptions.par_iter())
+                .zip(counts.par_iter_mut())
                 // One municipality a task. Rayon otherwise splits the 98 into a few runs of
                 // neighbours (alphabetical order) that cannot be stolen once started: one
                 // thread of two sat idle for a third of the month (1.51 CPUs busy on a national
                 // replicate, 1.77 with this; largest-first order gained nothing more).
                 .with_max_len(1)
-                .map(step)
-                .collect()
+                .for_each(step);
         } else {
             // On one thread the tasks are only overhead (10 % of a run at scale 0.01).
             self.municipalities
                 .iter_mut()
                 .zip(adoptions)
-                .map(step)
-                .collect()
-        };
+                .zip(counts.iter_mut())
+                .for_each(step);
+        }
         if destinations.is_some() {
             self.deliver_movers(&mut counts);
         }
