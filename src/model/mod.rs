@@ -1585,9 +1585,9 @@ fn life_event(a: u8, t: u8, programmes: u8, context: u8, params: &Params, u: u32
     }
 }
 
-/// What the people pass counts of everyone present at the end of their month: those housed
-/// (outside a support mechanism) and at risk asleep or quiet, and everyone's activity and
-/// health, folded from a [`Tally`].
+/// The counts every person of the people pass adds to, quiet or not (the quiet pass's folded
+/// from a [`Tally`]). Kept apart from `MonthCounts` (which is lent out inside the full step):
+/// incrementing its fields would chain every person's month through one memory slot.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct PassCounts {
     housed: u64,
