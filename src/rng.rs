@@ -120,7 +120,7 @@ impl ReplicateKey {
     }
 
     fn place_key(self, place: u64, month: i32, decision: u32) -> u64 {
-        mix64(self.place_month_key(place, month) ^ (decision as u64).wrapping_mul(DECISION_MUL))
+        decision_key(self.place_month_key(place, month), decision)
     }
 
     /// What [`ReplicateKey::place_key`] mixes before the decision.
@@ -179,6 +179,16 @@ pub fn threshold(p: f64) -> u32 {
     }
 }
 
+/// The key of `decision` at a place and month keyed `place_month`.
+fn decision_key(place_month: u64, decision: u32) -> u64 {
+    mix64(place_month ^ (decision as u64).wrapping_mul(DECISION_MUL))
+}
+
+/// The stream seeded by a place key.
+fn stream(k: u64) -> StreamRng {
+    StreamRng::new(((mix64(k ^ GOLDEN) as u128) << 64) | k as u128)
+}
+
 /// A stream for one municipal decision in one month, e.g. the vacancies of one segment.
 pub fn municipal_rng(key: ReplicateKey, municipality: u32, month: i32, decision: u32) -> StreamRng {
     MunicipalMonth::new(key, municipality, month).rng(decision)
@@ -197,15 +207,13 @@ impl MunicipalMonth {
 
     /// The stream of `decision`: the same as `municipal_rng` gives for it.
     pub fn rng(self, decision: u32) -> StreamRng {
-        let k = mix64(self.0 ^ (decision as u64).wrapping_mul(DECISION_MUL));
-        StreamRng::new(((mix64(k ^ GOLDEN) as u128) << 64) | k as u128)
+        stream(decision_key(self.0, decision))
     }
 }
 
 /// A stream for the attributes of one person, drawn once when the person appears.
 pub fn person_rng(key: ReplicateKey, person: u32) -> StreamRng {
-    let k = key.place_key((1u64 << 40) | person as u64, 0, Decision::Attributes as u32);
-    StreamRng::new(((mix64(k ^ GOLDEN) as u128) << 64) | k as u128)
+    stream(key.place_key((1u64 << 40) | person as u64, 0, Decision::Attributes as u32))
 }
 
 /// Seeds a generator the standard way, for tests and benches that need an arbitrary stream.
