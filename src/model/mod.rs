@@ -538,6 +538,10 @@ pub struct MunicipalityState {
     /// Programme places by pool ([`pool`]) and their participants as (id, last month).
     pub places: [u32; POOLS],
     pub participants: [Vec<(u32, i32)>; POOLS],
+    /// Participants of all pools together: with none (most municipalities, most months) a
+    /// month skips the twelve pools, whose upkeep was about 190 instructions a
+    /// municipality-month (9 % of its work that does not depend on its people).
+    participants_total: u32,
     /// What the budget pays this municipality each month, DKK (agent units).
     pub budget_month_dkk: u64,
     /// The same by lever: units, workers, places.
@@ -602,6 +606,7 @@ impl MunicipalityState {
             waiting: VecDeque::new(),
             places: levers.places[index],
             participants: Default::default(),
+            participants_total: 0,
             budget_month_dkk: levers.budget_month_dkk[index],
             budget_by_lever: levers.budget_by_lever[index],
             base_stock: levers.stock(index).to_vec(),
@@ -741,15 +746,29 @@ impl MunicipalityState {
             }
             None => (&[][..], [0; 3], [0; POOLS]),
         };
-        for (s, stock) in self.stock.iter_mut().enumerate() {
-            let extra = units.get(s).copied().unwrap_or(0);
-            *stock = (self.base_stock[s] + extra).max(self.occupied[s]);
+        let segments = self
+            .stock
+            .iter_mut()
+            .zip(&self.base_stock)
+            .zip(&self.occupied);
+        if units.is_empty() {
+            for ((stock, &base), &occupied) in segments {
+                *stock = base.max(occupied);
+            }
+        } else {
+            debug_assert_eq!(units.len(), self.base_stock.len(), "units by segment");
+            for (((stock, &base), &occupied), &extra) in segments.zip(units) {
+                *stock = (base + extra).max(occupied);
+            }
         }
         self.capacity =
             std::array::from_fn(|k| (self.base_support[k] + support[k]).max(self.caseload[k]));
-        self.places = std::array::from_fn(|k| {
-            (self.base_places[k] + places[k]).max(self.participants[k].len() as u32)
-        });
+        self.places = std::array::from_fn(|k| self.base_places[k] + places[k]);
+        if self.participants_total > 0 {
+            for (places, list) in self.places.iter_mut().zip(&self.participants) {
+                *places = (*places).max(list.len() as u32);
+            }
+        }
         self.budget_month_dkk = levers.budget_month_dkk[i];
         self.budget_by_lever = levers.budget_by_lever[i];
     }
@@ -1087,21 +1106,29 @@ impl MunicipalityState {
         c.population_end = self.live;
         c.shelter_beds = self.shelter_beds as u64;
         self.shelter_used = c.shelter as u32;
-        c.stock_units = self.stock.iter().map(|&x| x as u64).sum();
-        c.occupied_units = self.occupied.iter().map(|&x| x as u64).sum();
+        // One short loop for both (two sums over the five segments were 70 instructions).
+        (c.stock_units, c.occupied_units) = self
+            .stock
+            .iter()
+            .zip(&self.occupied)
+            .fold((0, 0), |(stock, occupied), (&s, &o)| {
+                (stock + s as u64, occupied + o as u64)
+            });
         c.support_waiting = self.waiting.len() as u64;
         c.support_capacity_cti = self.capacity[0] as u64;
         c.support_capacity_icm = self.capacity[1] as u64;
         c.support_capacity_act = self.capacity[2] as u64;
-        [
-            c.ips_participants,
-            c.community_participants,
-            c.treatment_participants,
-        ] = [0, 1, 2].map(|p| {
-            (0..4)
-                .map(|r| self.participants[p * 4 + r].len() as u64)
-                .sum()
-        });
+        if self.participants_total > 0 {
+            [
+                c.ips_participants,
+                c.community_participants,
+                c.treatment_participants,
+            ] = [0, 1, 2].map(|p| {
+                (0..4)
+                    .map(|r| self.participants[p * 4 + r].len() as u64)
+                    .sum()
+            });
+        }
         c.budget_spend_dkk = self.budget_month_dkk;
         costs::account(c, params);
         self.account_rollout(&setup.rollout, month, adoptions, c);
@@ -1411,6 +1438,7 @@ impl MunicipalityState {
                 p.core[i].programmes |= bits[k];
                 p.wake(i, month - origin);
                 self.participants[q].push((p.core[i].id, month + params.programme_months - 1));
+                self.participants_total += 1;
                 c.programme_joins += 1;
             }
         }
@@ -1458,6 +1486,9 @@ impl MunicipalityState {
     fn end_programmes(&mut self, month: i32) {
         use crate::population::{PROGRAMME_COMMUNITY, PROGRAMME_IPS, PROGRAMME_TREATMENT};
         let bits = [PROGRAMME_IPS, PROGRAMME_COMMUNITY, PROGRAMME_TREATMENT];
+        if self.participants_total == 0 {
+            return;
+        }
         for q in 0..POOLS {
             // Most pools of most municipalities have no places.
             if self.participants[q].is_empty() {
@@ -1484,6 +1515,7 @@ impl MunicipalityState {
             );
             self.participants[q] = list;
         }
+        self.participants_total = self.participants.iter().map(|l| l.len() as u32).sum();
     }
 
     /// Gives free support slots to those waiting, longest wait first; drops those whose wait
