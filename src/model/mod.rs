@@ -1486,6 +1486,13 @@ impl MunicipalityState {
     fn end_programmes(&mut self, month: i32) {
         use crate::population::{PROGRAMME_COMMUNITY, PROGRAMME_IPS, PROGRAMME_TREATMENT};
         let bits = [PROGRAMME_IPS, PROGRAMME_COMMUNITY, PROGRAMME_TREATMENT];
+        if cfg!(any(debug_assertions, test)) {
+            let counted: usize = self.participants.iter().map(Vec::len).sum();
+            assert_eq!(
+                self.participants_total as usize, counted,
+                "the participants' total follows the pools"
+            );
+        }
         if self.participants_total == 0 {
             return;
         }
