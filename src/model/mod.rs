@@ -535,7 +535,8 @@ pub struct MunicipalityState {
     slot_draws: allocation::SlotDraws,
     /// Ids of rehoused people waiting for a support slot, longest wait first.
     pub waiting: VecDeque<u32>,
-    /// Programme places by pool ([`pool`]) and their participants as (id, last month).
+    /// Programme places by pool ([`pool`]) and their participants as (id, last month). Only
+    /// `enrol` and `end_programmes` write the participants, and they keep `participants_total`.
     pub places: [u32; POOLS],
     pub participants: [Vec<(u32, i32)>; POOLS],
     /// Participants of all pools together: with none (most municipalities, most months) a
