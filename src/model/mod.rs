@@ -2297,7 +2297,8 @@ impl<'a> Model<'a> {
         let adoptions = &self.adoptions.by_municipality;
         let lever_of = setup.lever_indices_at(month);
         // Each municipality writes its counts in its own slot: returned by value they were
-        // copied (696 bytes a municipality-month, 2 % of a run's instructions at scale 0.01).
+        // copied (the whole record a municipality-month, then 696 bytes: 2 % of a run's
+        // instructions at scale 0.01).
         let mut counts = vec![MonthCounts::default(); self.municipalities.len()];
         let step = |((m, a), c): (
             (&mut MunicipalityState, &Vec<rollout::Adoption>),
