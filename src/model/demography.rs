@@ -1,10 +1,10 @@
 //! Entry at 18, exit at 30, and dropping the rows of those who left.
 
-use rand_distr::{Distribution, Poisson};
+use rand_distr::Distribution;
 
-use super::MunicipalityState;
+use super::{Levers, MunicipalityState};
 use crate::calendar::Month;
-use crate::population::{AGE_ENTRY_MONTHS, HousingState, Newcomers, person_id};
+use crate::population::{AGE_ENTRY_MONTHS, HousingState, person_id};
 use crate::rng::{Decision, MunicipalMonth, ReplicateKey};
 
 /// Appends this month's 18-year-olds. Their number is Poisson around the municipality's
@@ -14,22 +14,26 @@ pub fn enter_18_year_olds(
     key: ReplicateKey,
     streams: MunicipalMonth,
     month: Month,
-    newcomers: &Newcomers,
+    levers: &Levers,
 ) -> u64 {
-    if m.entrants_mean <= 0.0 {
+    let Some(law) = m.entrants else {
+        return 0;
+    };
+    let n = law.sample(&mut streams.rng(Decision::Entrants as u32)) as u32;
+    if n == 0 {
+        // Most municipality-months at small scales: reserving nothing still visits every column.
         return 0;
     }
-    let mut rng = streams.rng(Decision::Entrants as u32);
-    let n = Poisson::new(m.entrants_mean)
-        .expect("positive mean")
-        .sample(&mut rng) as u32;
+    // Made here, not by the caller: it copies the two Poisson laws of ties, which a month
+    // with no entrants does not need.
+    let newcomers = levers.newcomers();
     let birth = month.offset(-AGE_ENTRY_MONTHS);
     m.people.reserve(n as usize);
     for _ in 0..n {
         let id = person_id(m.index, m.next_serial);
         m.next_serial += 1;
         let peers = (m.base_serial, m.next_serial);
-        m.people.push_new(key, id, birth, newcomers, peers);
+        m.people.push_new(key, id, birth, &newcomers, peers);
     }
     n as u64
 }
