@@ -1,6 +1,6 @@
 //! Entry at 18, exit at 30, and dropping the rows of those who left.
 
-use rand_distr::Distribution;
+use rand_distr::{Distribution, Poisson};
 
 use super::{Levers, MunicipalityState};
 use crate::calendar::Month;
@@ -16,10 +16,15 @@ pub fn enter_18_year_olds(
     month: Month,
     levers: &Levers,
 ) -> u64 {
-    let Some(law) = m.entrants else {
+    if m.entrants_mean <= 0.0 {
         return 0;
-    };
-    let n = law.sample(&mut streams.rng(Decision::Entrants as u32)) as u32;
+    }
+    // The law is made each municipality-month (an `exp`, about 80 instructions): a table of
+    // them in the setup (288 months × 98 municipalities × 88 bytes, 2.5 MB) would be held by
+    // every variant of a batch.
+    let n = Poisson::new(m.entrants_mean)
+        .expect("positive mean")
+        .sample(&mut streams.rng(Decision::Entrants as u32)) as u32;
     if n == 0 {
         // Most municipality-months at small scales: reserving nothing still visits every column.
         return 0;

@@ -31,7 +31,6 @@ pub mod support;
 
 use std::collections::VecDeque;
 
-use rand_distr::Poisson;
 use rayon::prelude::*;
 
 use crate::calendar::Month;
@@ -122,10 +121,6 @@ pub struct Setup {
     pub initial_people: Vec<u32>,
     /// Mean 18-year-old entrants (agents) per simulated month and municipality.
     pub entrants_mean: Vec<Vec<f64>>,
-    /// The Poisson law of those entrants, made once here rather than every municipality-month
-    /// (its `exp` was about 80 of a municipality-month's 2,200 instructions at scale 0.001);
-    /// `None` where the mean is 0. Drawn from, it gives the draw a law made then would.
-    pub entrants_law: Vec<Vec<Option<Poisson<f64>>>>,
     /// Distinct levers; `epochs` says which applies where and when.
     pub levers: Vec<Levers>,
     /// From which month (in order, the first is the first simulated month), which levers each
@@ -336,15 +331,6 @@ impl Setup {
             }
         }
 
-        let entrants_law = entrants_mean
-            .iter()
-            .map(|month| {
-                month
-                    .iter()
-                    .map(|&mean| (mean > 0.0).then(|| Poisson::new(mean).expect("a positive mean")))
-                    .collect()
-            })
-            .collect();
         let purchases = levers[0].purchases.clone();
         let rollout = rollout::Plan::new(&scenario, &municipalities, run.scale);
         let skip = skip::Bounds::new(levers.iter().map(|l| &*l.params), run.skip_quiet_months);
@@ -357,7 +343,6 @@ impl Setup {
             municipalities,
             initial_people: initial,
             entrants_mean,
-            entrants_law,
             levers,
             epochs,
             purchases,
@@ -533,8 +518,8 @@ pub struct MunicipalityState {
     /// People present.
     pub live: u64,
     pub next_serial: u32,
-    /// The law of this month's 18-year-old entrants (`Setup::entrants_law`).
-    pub entrants: Option<Poisson<f64>>,
+    /// Mean 18-year-old entrants this month.
+    pub entrants_mean: f64,
     pub shelter_beds: u32,
     /// Shelter beds in use at the end of last month.
     pub shelter_used: u32,
@@ -610,7 +595,7 @@ impl MunicipalityState {
             people,
             first_live: 0,
             next_serial: count,
-            entrants: setup.entrants_law[0][index],
+            entrants_mean: setup.entrants_mean[0][index],
             shelter_beds: levers.shelter_beds[index],
             shelter_used: 0,
             occupied: vec![0; levers.segments],
@@ -746,7 +731,8 @@ impl MunicipalityState {
         adoptions: &[rollout::Adoption],
     ) {
         let i = self.index as usize;
-        self.entrants = setup.entrants_law[(month.0 - setup.params.first_month.0) as usize][i];
+        self.entrants_mean =
+            setup.entrants_mean[(month.0 - setup.params.first_month.0) as usize][i];
         self.shelter_beds = levers.shelter_beds[i].max(self.shelter_used);
         self.base_stock.copy_from_slice(levers.stock(i));
         self.base_support = levers.support_capacity[i];
