@@ -1946,21 +1946,20 @@ impl Tally {
         // Bin `k` of a half is activity `k >> 2`, psychiatric `k >> 1 & 1`, substance `k & 1`:
         // the halves (housed, at risk) added into four groups of four bins, one an activity,
         // then lane by lane across the groups, so every count is a sum of a few fixed lanes,
-        // taken in 32 bits (a municipality's people fit). The compiler keeps a group in one
-        // vector register. A loop over the 32 bins sorting each into five counts was a quarter
-        // of the pass at scale 0.01, where a municipality has few people and the pass is short;
-        // sums over the 16 folded bins, widened to 64 bits bin by bin, were 72 instructions a
-        // municipality-month.
+        // taken in 32 bits (a municipality's people fit). A loop over the 32 bins sorting each
+        // into five counts was a quarter of the pass at scale 0.01, where a municipality has few
+        // people and the pass is short; filtered sums over the 16 folded bins were about 80
+        // instructions a municipality-month, these about 62.
         let (housed, at_risk) = self.0.split_at(16);
         let group: [[u32; 4]; 4] = std::array::from_fn(|a| {
             std::array::from_fn(|l| housed[4 * a + l] + at_risk[4 * a + l])
         });
         let lane: [u32; 4] = std::array::from_fn(|l| group.iter().map(|g| g[l]).sum());
         let sum4 = |x: &[u32; 4]| (x[0] + x[1]) + (x[2] + x[3]);
-        let at_risk: u32 = at_risk.iter().sum();
+        let at_risk_total: u32 = at_risk.iter().sum();
         PassCounts {
-            housed: (sum4(&lane) - at_risk) as u64,
-            at_risk: at_risk as u64,
+            housed: (sum4(&lane) - at_risk_total) as u64,
+            at_risk: at_risk_total as u64,
             // Group 3 (activity 3) stays empty: there are three activities.
             by_activity: std::array::from_fn(|a| sum4(&group[a]) as u64),
             psychiatric: (lane[2] + lane[3]) as u64,
