@@ -26,11 +26,11 @@ pub fn enter_18_year_olds(
         .expect("positive mean")
         .sample(&mut streams.rng(Decision::Entrants as u32)) as u32;
     if n == 0 {
-        // Most municipality-months at small scales: reserving nothing still visits every column.
+        // Most municipality-months at small scales.
         return 0;
     }
-    // Made here, not by the caller: it copies the two Poisson laws of ties, which a month
-    // with no entrants does not need.
+    // Made here, not by the caller: it copies the two Poisson laws of ties (a 29-instruction
+    // `memcpy`), which a month with no entrants does not need.
     let newcomers = levers.newcomers();
     let birth = month.offset(-AGE_ENTRY_MONTHS);
     m.people.reserve(n as usize);
