@@ -363,6 +363,54 @@ impl Setup {
         let e = self.epochs.partition_point(|(m, _)| *m <= month).max(1) - 1;
         &self.epochs[e].1
     }
+
+    /// About what the setup holds on the heap, in bytes: the levers of every stretch (their
+    /// per-municipality columns), the distinct parameters they share (mostly the housed
+    /// threshold tables), the epochs and the entrants' means. A runner that holds many setups
+    /// (a batch) sizes what it keeps by this; `tests/setup_memory.rs` holds it to what the
+    /// allocator commits.
+    pub fn approximate_bytes(&self) -> u64 {
+        use std::mem::size_of;
+        fn bytes<T>(v: &[T]) -> usize {
+            std::mem::size_of_val(v)
+        }
+        let levers: usize = self
+            .levers
+            .iter()
+            .map(|l| {
+                size_of::<Levers>()
+                    + bytes(&l.shelter_beds)
+                    + bytes(&l.stock)
+                    + bytes(&l.support_capacity)
+                    + bytes(&l.support_own)
+                    + bytes(&l.budget_by_lever)
+                    + bytes(&l.places)
+                    + bytes(&l.budget_month_dkk)
+                    + bytes(&l.purchases)
+            })
+            .sum();
+        // Each distinct parameter set once (consecutive stretches share one when a change
+        // touched no parameter).
+        let mut distinct: Vec<&std::sync::Arc<Params>> =
+            self.levers.iter().map(|l| &l.params).collect();
+        distinct.sort_unstable_by_key(|p| std::sync::Arc::as_ptr(p));
+        distinct.dedup_by(|a, b| std::sync::Arc::ptr_eq(a, b));
+        let params: usize = distinct
+            .iter()
+            .map(|p| size_of::<Params>() + p.heap_bytes())
+            .sum();
+        let epochs: usize = self
+            .epochs
+            .iter()
+            .map(|(_, of)| size_of::<(Month, Vec<u32>)>() + bytes(of))
+            .sum();
+        let entrants: usize = self
+            .entrants_mean
+            .iter()
+            .map(|m| size_of::<Vec<f64>>() + bytes(m))
+            .sum();
+        (levers + params + epochs + entrants) as u64
+    }
 }
 
 impl Levers {

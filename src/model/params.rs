@@ -170,6 +170,14 @@ pub struct Params {
 }
 
 impl Params {
+    /// What these parameters hold on the heap, in bytes: the threshold tables and the segments
+    /// (see [`super::Setup::approximate_bytes`]).
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&self.housed[..])
+            + std::mem::size_of_val(&self.life[..])
+            + std::mem::size_of_val(&self.segments[..])
+    }
+
     /// The parameters of `s` for a run at `scale` (see [`super::RunSpec`]).
     pub fn new(s: &Scenario, scale: f64) -> Params {
         let report_start = Month::parse(&s.run.start).expect("validated start");
