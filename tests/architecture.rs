@@ -222,8 +222,8 @@ fn run_options_are_resolved_in_one_place() {
                     let rest = line[at + hit.len()..].trim_start();
                     // A digest that blanks the replicate count writes it; it does not read it.
                     let writes = rest.starts_with('=') && !rest.starts_with("==");
-                    let from_setup =
-                        before == "setup" || before == "other" || before.starts_with("setups[");
+                    // `Prepared::run` is the setup's, kept by a batch's plan.
+                    let from_setup = before == "setup" || before.starts_with("prepared[");
                     let the_resolver = f.ends_with("src/model/mod.rs")
                         && line.trim() == format!("{field}: scenario.run.{field},");
                     if !(writes || from_setup || the_resolver) {

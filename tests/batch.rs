@@ -260,7 +260,7 @@ fn the_metrics_known_before_a_run_are_the_metrics_it_writes() {
                 .map(|x| x[1].to_string())
                 .collect();
             assert_eq!(
-                hjemsim::experiment::metric_names(&plan.setups[v]),
+                hjemsim::experiment::metric_names(&plan.setup(v).unwrap()),
                 written,
                 "{file}: {}",
                 variant.label
@@ -659,22 +659,94 @@ fn a_batchs_scenarios_share_one_population_synthesis_with_the_same_result() {
     // from one synthesis per replicate. A lever that moved into them would end the sharing
     // silently (and cost a synthesis per run): this fails first.
     let main = hjemsim::experiment::batch::plan(&scenario("action-tracks.toml")).unwrap();
-    let inputs = main.setups[0].synthesis_inputs();
-    for (setup, variant) in main.setups.iter().zip(&main.variants) {
+    let inputs = main.setup(0).unwrap().synthesis_inputs();
+    for (v, variant) in main.variants.iter().enumerate() {
         assert!(
-            setup.synthesis_inputs() == inputs,
+            main.setup(v).unwrap().synthesis_inputs() == inputs,
             "{} synthesises its own population",
             variant.label
         );
     }
     // A run from another scenario's synthesis is the run from its own, month by month.
     let plan = hjemsim::experiment::batch::plan(&small()).unwrap();
-    let (baseline, policy) = (&plan.setups[0], plan.setups.last().unwrap());
-    let shared = StartingPopulation::synthesise(baseline, 9, 1);
-    let a = run_replicate_from(policy, shared, &|| {});
-    let b = run_replicate(policy, 9, 1, &|| {});
+    let (baseline, policy) = (
+        plan.setup(0).unwrap(),
+        plan.setup(plan.variants.len() - 1).unwrap(),
+    );
+    let shared = StartingPopulation::synthesise(&baseline, 9, 1);
+    let a = run_replicate_from(&policy, shared, &|| {});
+    let b = run_replicate(&policy, 9, 1, &|| {});
     assert_eq!(format!("{:?}", a.months), format!("{:?}", b.months));
     // ... and differs from another replicate's (the comparison can fail).
-    let c = run_replicate(policy, 9, 2, &|| {});
+    let c = run_replicate(&policy, 9, 2, &|| {});
     assert_ne!(format!("{:?}", a.months), format!("{:?}", c.months));
+}
+
+/// A sweep of the baseline over `values` of the offer acceptance, 1 replicate at scale 0.001
+/// over the whole history (a setup of about 9 MB: its parameters change nearly every month).
+fn acceptance_sweep(dir: &Path, name: &str, values: &[f64]) -> PathBuf {
+    let file = dir.join(format!("{name}.toml"));
+    let values: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+    std::fs::write(
+        &file,
+        format!(
+            "name = \"{name}\"\nbaseline = \"{base}\"\nreplicates = 1\nseed = 6\n\n[set]\n\"run.scale\" = 0.001\n\n[[sweeps]]\nscenario = \"{base}\"\ndesign = \"grid\"\naxes = {{ \"allocation.offer_acceptance\" = [{}] }}\n",
+            values.join(", "),
+            base = scenario("baseline.toml").display()
+        ),
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn a_sweep_too_large_to_keep_its_setups_gives_the_runs_it_gives_keeping_them() {
+    use hjemsim::experiment::batch::{SETUP_MEMORY, plan};
+    let tmp = tempfile::tempdir().unwrap();
+    // Enough points that their setups do not fit in SETUP_MEMORY together.
+    let one = plan(&acceptance_sweep(tmp.path(), "one", &[0.5])).unwrap();
+    let points = (SETUP_MEMORY / one.prepared[0].bytes) as usize + 2;
+    let values: Vec<f64> = (0..points).map(|k| 0.5 + 0.005 * k as f64).collect();
+    let large = acceptance_sweep(tmp.path(), "large", &values);
+    let kept = plan(&large).unwrap();
+    assert!(!kept.keeps_every_setup(), "{points} points all kept");
+    assert!(
+        kept.prepared[0].is_kept(),
+        "the baseline's setup is always kept"
+    );
+    // Two of its points in a batch that keeps its setups.
+    let small = acceptance_sweep(tmp.path(), "small", &[values[1], values[points - 1]]);
+    assert!(plan(&small).unwrap().keeps_every_setup());
+    ok(batch(&large, tmp.path(), &["--threads", "2"]));
+    ok(batch(&small, tmp.path(), &["--threads", "2"]));
+    // The same run ids in both, and the same bytes in every file of their folders.
+    let runs = |name: &str| -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(tmp.path().join(name).join("runs"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        v.sort();
+        v
+    };
+    let (large_runs, small_runs) = (runs("large"), runs("small"));
+    assert_eq!(large_runs.len(), points + 1);
+    assert_eq!(small_runs.len(), 3);
+    for run in &small_runs {
+        let twin = tmp.path().join("large/runs").join(run.file_name().unwrap());
+        assert!(
+            twin.exists(),
+            "{} is not among the large sweep's runs",
+            run.display()
+        );
+        for file in std::fs::read_dir(run).unwrap() {
+            let file = file.unwrap().path();
+            let name = file.file_name().unwrap();
+            assert!(
+                read(&file) == read(&twin.join(name)),
+                "{:?} of run {:?} differs",
+                name,
+                run.file_name().unwrap()
+            );
+        }
+    }
 }

@@ -115,7 +115,8 @@ pub struct Plan {
     pub path: PathBuf,
     /// Baseline first.
     pub variants: Vec<Variant>,
-    pub setups: Vec<Setup>,
+    /// What the plan keeps of each variant's setup (the setup itself while they fit).
+    pub prepared: Vec<Prepared>,
     /// [`scenario_digest`] of each setup, computed once.
     pub digests: Vec<String>,
     pub runs: Vec<RunSpec>,
@@ -136,25 +137,103 @@ pub struct DrawSetup {
     pub synthesis: SynthesisInputs,
 }
 
+/// The most memory a plan spends on keeping its variants' setups, in bytes
+/// ([`Setup::approximate_bytes`]). A setup holds the levers of every stretch of dated changes:
+/// about 9 MB for a scenario over the whole history (its parameters change nearly every month),
+/// 1.3 MB for the main job's span, so a sweep of 2,000 history variants would otherwise hold
+/// 18 GB. 256 MiB keeps every setup of the main job (8 x 1.3 MB) and of a sweep of about 25
+/// history variants, beside a national run's 200 MB a thread.
+pub const SETUP_MEMORY: u64 = 256 << 20;
+
+/// A variant's setup as the plan keeps it. Every variant is prepared, and so validated, when the
+/// plan is made. The setup itself is kept when all the batch's setups together fit in
+/// [`SETUP_MEMORY`]; otherwise only the first variant's (the baseline) is, and runs prepare the
+/// others a group of variants at a time ([`Plan::setup`]). Preparing is a pure function of the
+/// files, so either way a run gets the same setup and gives the same bytes.
+pub struct Prepared {
+    pub scenario: crate::scenario::Scenario,
+    pub run: crate::model::RunSpec,
+    /// What population synthesis reads (so runs can share one without the setup).
+    pub synthesis: SynthesisInputs,
+    /// People x simulated months of one run.
+    pub agent_months: f64,
+    /// [`Setup::approximate_bytes`].
+    pub bytes: u64,
+    setup: Option<Setup>,
+}
+
+impl Prepared {
+    fn of(setup: Setup) -> Prepared {
+        let people: f64 = setup
+            .municipalities
+            .iter()
+            .map(|m| m.population_18_29 as f64)
+            .sum();
+        Prepared {
+            scenario: setup.scenario.clone(),
+            run: setup.run,
+            synthesis: setup.synthesis_inputs(),
+            agent_months: people * setup.run.scale * setup.params.months() as f64,
+            bytes: setup.approximate_bytes(),
+            setup: Some(setup),
+        }
+    }
+
+    /// Whether the plan keeps this variant's setup.
+    pub fn is_kept(&self) -> bool {
+        self.setup.is_some()
+    }
+}
+
 impl Plan {
-    /// The setup a run simulates: the variant's, or its draw's, prepared now (it was prepared and
-    /// validated once when the plan was made; this fails only if its files changed since).
+    /// A variant's setup: the one kept, or prepared now. Preparing again fails if the variant's
+    /// files changed since the plan was made (its digest then differs from its runs' ids').
+    pub fn setup(&self, variant: usize) -> Result<Cow<'_, Setup>, Error> {
+        if let Some(setup) = &self.prepared[variant].setup {
+            return Ok(Cow::Borrowed(setup));
+        }
+        let v = &self.variants[variant];
+        let setup = prepare(&v.path, &v.sets)?.1;
+        if scenario_digest(&setup) != self.digests[variant] {
+            return Err(invalid(
+                &v.path,
+                "",
+                format!(
+                    "`{}` changed since the batch was planned; allowed: files left as they are while a batch runs (rerun with --resume to keep the finished runs)",
+                    v.label
+                ),
+                None,
+            ));
+        }
+        Ok(Cow::Owned(setup))
+    }
+
+    /// The setup a run simulates: its variant's ([`Plan::setup`]), or its draw's, prepared now
+    /// (it was prepared and validated once when the plan was made; this fails only if its files
+    /// changed since).
     pub fn setup_of(&self, spec: &RunSpec) -> Result<Cow<'_, Setup>, Error> {
-        Ok(match spec.draw_setup {
+        match spec.draw_setup {
             Some(i) => {
                 let d = &self.draws[i];
-                Cow::Owned(prepare(&self.variants[d.variant].path, &d.sets)?.1)
+                Ok(Cow::Owned(
+                    prepare(&self.variants[d.variant].path, &d.sets)?.1,
+                ))
             }
-            None => Cow::Borrowed(&self.setups[spec.variant]),
-        })
+            None => self.setup(spec.variant),
+        }
     }
 
     /// What population synthesis reads from a run's setup, without preparing it.
     pub fn synthesis_inputs_of(&self, spec: &RunSpec) -> SynthesisInputs {
         match spec.draw_setup {
             Some(i) => self.draws[i].synthesis.clone(),
-            None => self.setups[spec.variant].synthesis_inputs(),
+            None => self.prepared[spec.variant].synthesis.clone(),
         }
+    }
+
+    /// Whether every variant's setup is kept (see [`Prepared`]).
+    pub fn keeps_every_setup(&self) -> bool {
+        self.prepared.iter().all(Prepared::is_kept)
     }
 }
 
@@ -417,19 +496,11 @@ pub const MAX_AGENT_MONTHS: f64 = 1e13;
 
 /// Refuses a planned batch whose work is absurd (people x months x runs), with the estimate.
 fn check_work(path: &Path, plan: &Plan) -> Result<(), Error> {
-    let per_variant: Vec<f64> = plan
-        .setups
+    let total: f64 = plan
+        .runs
         .iter()
-        .map(|setup| {
-            let people: f64 = setup
-                .municipalities
-                .iter()
-                .map(|m| m.population_18_29 as f64)
-                .sum();
-            people * setup.run.scale * setup.params.months() as f64
-        })
-        .collect();
-    let total: f64 = plan.runs.iter().map(|r| per_variant[r.variant]).sum();
+        .map(|r| plan.prepared[r.variant].agent_months)
+        .sum();
     if total > MAX_AGENT_MONTHS {
         return Err(invalid(
             path,
@@ -514,25 +585,37 @@ pub fn plan_variants(
     path: &Path,
     mut variants: Vec<Variant>,
 ) -> Result<Plan, Error> {
-    let mut setups = Vec::with_capacity(variants.len());
+    let mut prepared: Vec<Prepared> = Vec::with_capacity(variants.len());
     let mut sources = Vec::with_capacity(variants.len());
-    // Each scenario prepared on its own (on the caller's pool); the first error in the batch's
-    // order is the one reported.
-    let prepared: Vec<Result<_, Error>> = variants
-        .par_iter()
-        .map(|v| prepare(&v.path, &v.sets))
-        .collect();
-    for (v, p) in variants.iter_mut().zip(prepared) {
-        let (resolved, setup) = p?;
-        sources.push(resolved.files);
-        v.label = if v.label.is_empty() {
-            setup.scenario.name.clone()
-        } else {
-            format!("{}[{}]", setup.scenario.name, v.label)
-        };
-        setups.push(setup);
+    let mut digests: Vec<String> = Vec::with_capacity(variants.len());
+    // Each scenario prepared on its own (on the caller's pool), a few at a time so that setups
+    // the plan does not keep are never all held at once; the first error in the batch's order
+    // is the one reported.
+    let at_once = 4 * rayon::current_num_threads().max(1);
+    let mut held = 0;
+    for part in variants.chunks_mut(at_once) {
+        let setups: Vec<Result<_, Error>> =
+            part.par_iter().map(|v| prepare(&v.path, &v.sets)).collect();
+        for (v, p) in part.iter_mut().zip(setups) {
+            let (resolved, setup) = p?;
+            sources.push(resolved.files);
+            v.label = if v.label.is_empty() {
+                setup.scenario.name.clone()
+            } else {
+                format!("{}[{}]", setup.scenario.name, v.label)
+            };
+            digests.push(scenario_digest(&setup));
+            let p = Prepared::of(setup);
+            held += p.bytes;
+            prepared.push(p);
+            // Past the budget: from now on only the baseline's setup is kept.
+            if held > SETUP_MEMORY {
+                for p in prepared.iter_mut().skip(1) {
+                    p.setup = None;
+                }
+            }
+        }
     }
-    let digests: Vec<String> = setups.iter().map(scenario_digest).collect();
     let mut runs = Vec::new();
     for (variant, base) in digests.iter().enumerate() {
         for replicate in 0..file.replicates {
@@ -576,7 +659,7 @@ pub fn plan_variants(
                 Some(&i) => i,
                 None => {
                     let v = &variants[run.variant];
-                    let base = &setups[run.variant].scenario;
+                    let base = &prepared[run.variant].scenario;
                     let mut sets = v.sets.clone();
                     for (key, value) in posterior.keys.iter().zip(&posterior.draws[draw].2) {
                         let kind = crate::scenario::timeline::kind_of(base, key).map_err(|m| {
@@ -611,7 +694,7 @@ pub fn plan_variants(
         file,
         path: path.to_path_buf(),
         variants,
-        setups,
+        prepared,
         digests,
         runs,
         draws,

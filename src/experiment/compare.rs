@@ -227,7 +227,7 @@ pub fn write_tables(plan: &Plan, dir: &Path, runtime: BatchRuntime) -> Result<()
         .map(|(v, x)| {
             (
                 x.label.as_str(),
-                &plan.setups[v].scenario,
+                &plan.prepared[v].scenario,
                 plan.sources[v].as_slice(),
             )
         })
@@ -281,9 +281,9 @@ pub fn write_tables(plan: &Plan, dir: &Path, runtime: BatchRuntime) -> Result<()
         "target": target(),
         "batch": plan.file,
         "batch_file": InputFile::of(&plan.path, plan.path.display().to_string())?,
-        "scenarios": plan.variants.iter().zip(&plan.digests).zip(&plan.setups).map(|((v, digest), setup)| serde_json::json!({
+        "scenarios": plan.variants.iter().zip(&plan.digests).zip(&plan.prepared).map(|((v, digest), prepared)| serde_json::json!({
             "label": v.label,
-            "description": setup.scenario.description,
+            "description": prepared.scenario.description,
             "file": v.path.display().to_string(),
             "sets": v.sets,
             "digest": digest,

@@ -34,7 +34,7 @@ const FIELD_BYTES: u64 = 5;
 /// Projects a batch from a pilot of `pilot_months` months of the baseline's first replicate.
 pub fn estimate(path: &Path, threads: usize, pilot_months: i32) -> Result<Estimate, Error> {
     let plan = plan(path)?;
-    let setup = &plan.setups[0];
+    let setup = &*plan.setup(0)?;
     let params = &setup.params;
     let months_per_run = params.months();
     let pilot_months = pilot_months.clamp(1, months_per_run);
@@ -68,14 +68,12 @@ pub fn estimate(path: &Path, threads: usize, pilot_months: i32) -> Result<Estima
             .count()) as f64;
     let seconds_per_month = months_seconds / pilot_months as f64;
     // Scenarios can differ in scale and horizon: weigh each by its people x months.
-    let weight = |other: &crate::model::Setup| {
-        other.run.scale / setup.run.scale * other.params.months() as f64 / months_per_run as f64
-    };
+    let weight = |v: usize| plan.prepared[v].agent_months / plan.prepared[0].agent_months;
     let core_seconds: f64 = plan
         .runs
         .iter()
         .map(|r| {
-            let w = weight(&plan.setups[r.variant]);
+            let w = weight(r.variant);
             w * (setup_seconds + seconds_per_month * months_per_run as f64)
         })
         .sum();
@@ -110,16 +108,21 @@ pub fn estimate(path: &Path, threads: usize, pilot_months: i32) -> Result<Estima
     // rollout batch); municipalities.csv: ~30 bytes a municipality.
     let municipalities = setup.municipalities.len() as u64;
     // A budget adds a line per municipality and lever it pays for, every month.
-    let books: u64 = plan
-        .runs
-        .iter()
-        .map(|r| {
-            let budget_lines = plan.setups[r.variant].levers[0]
+    let budget_lines = (0..plan.variants.len())
+        .map(|v| {
+            Ok(plan.setup(v)?.levers[0]
                 .budget_by_lever
                 .iter()
                 .flatten()
                 .filter(|&&v| v > 0)
-                .count() as f64;
+                .count() as f64)
+        })
+        .collect::<Result<Vec<f64>, Error>>()?;
+    let books: u64 = plan
+        .runs
+        .iter()
+        .map(|r| {
+            let budget_lines = budget_lines[r.variant];
             (reported as f64 * (cost_lines_per_month + budget_lines) * 48.0) as u64
                 + municipalities * 30
         })

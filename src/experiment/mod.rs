@@ -269,7 +269,7 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
             )));
         }
         batch::check_size(&opts.batch, &plan.file, Some(p.max_replicates))?;
-        let names = metric_names(&plan.setups[0]);
+        let names = metric_names(&*plan.setup(0)?);
         if !names.contains(&p.metric) {
             let mut near: Vec<&String> = names
                 .iter()
@@ -385,7 +385,7 @@ pub(crate) fn finish(plan: &Plan, dir: &Path, runtime: compare::BatchRuntime) ->
     if let Some(rel) = &plan.file.history_check {
         let targets = plan.path.parent().unwrap_or(Path::new(".")).join(rel);
         // The batch's scale as its baseline resolved it (the file's `[set]` or the scenario's).
-        let scale = plan.setups[0].run.scale;
+        let scale = plan.prepared[0].run.scale;
         let check =
             calibrate::validate_history(&targets, scale, plan.file.replicates, runtime.threads)?;
         let mut rows = vec![calibrate::FIT_HEADER.map(String::from).to_vec()];
@@ -411,12 +411,58 @@ pub(crate) fn finish(plan: &Plan, dir: &Path, runtime: compare::BatchRuntime) ->
 
 /// Runs `todo` in waves as wide as the pool: at most that many models in memory at once.
 ///
-/// Runs go replicate by replicate, so the scenarios of one replicate follow each other and
-/// share one population synthesis (a [`StartingPopulation`] kept while its replicate's runs
-/// last); each run folder is written alone, so the order changes no result.
+/// When the plan keeps every variant's setup, all runs go together. Otherwise they go a group of
+/// variants at a time, as many as [`batch::SETUP_MEMORY`] holds setups of: a group's setups are
+/// prepared when it starts and dropped when it ends, so a sweep of many variants holds a group's
+/// setups, not all of them (each prepared twice, once by the plan; a replicate's population is
+/// synthesised once a group).
 pub(crate) fn run_all(
     pool: &rayon::ThreadPool,
     plan: &Plan,
+    runs_dir: &Path,
+    todo: &[&RunSpec],
+    bar: &indicatif::ProgressBar,
+) -> Result<(), Error> {
+    if plan.keeps_every_setup() {
+        let setups: Vec<_> = (0..plan.variants.len())
+            .map(|v| plan.setup(v).map(Some))
+            .collect::<Result<_, _>>()?;
+        return run_group(pool, plan, &setups, runs_dir, todo, bar);
+    }
+    let largest = plan.prepared.iter().map(|p| p.bytes).max().unwrap_or(1);
+    let threads = pool.current_num_threads().max(1);
+    let group = ((batch::SETUP_MEMORY / largest.max(1)) as usize).max(threads);
+    let mut variants: Vec<usize> = todo.iter().map(|r| r.variant).collect();
+    variants.sort_unstable();
+    variants.dedup();
+    for these in variants.chunks(group) {
+        let setups: Vec<Option<std::borrow::Cow<'_, crate::model::Setup>>> =
+            pool.install(|| {
+                (0..plan.variants.len())
+                    .into_par_iter()
+                    .map(|v| these.contains(&v).then(|| plan.setup(v)).transpose())
+                    .collect::<Result<_, Error>>()
+            })?;
+        let mine: Vec<&RunSpec> = todo
+            .iter()
+            .filter(|r| these.contains(&r.variant))
+            .copied()
+            .collect();
+        run_group(pool, plan, &setups, runs_dir, &mine, bar)?;
+    }
+    Ok(())
+}
+
+/// Runs `todo` in waves as wide as the pool; `setups` has, by variant, the setup of every
+/// variant of `todo` (a run with a posterior draw prepares its own).
+///
+/// Runs go replicate by replicate, so the scenarios of one replicate follow each other and
+/// share one population synthesis (a [`StartingPopulation`] kept while its replicate's runs
+/// last); each run folder is written alone, so the order changes no result.
+fn run_group(
+    pool: &rayon::ThreadPool,
+    plan: &Plan,
+    setups: &[Option<std::borrow::Cow<'_, crate::model::Setup>>],
     runs_dir: &Path,
     todo: &[&RunSpec],
     bar: &indicatif::ProgressBar,
@@ -502,7 +548,14 @@ pub(crate) fn run_all(
                 .zip(taken)
                 .zip(&slot_of)
                 .map(|((spec, taken), &slot)| {
-                    let setup = plan.setup_of(spec)?;
+                    let setup = match spec.draw_setup {
+                        Some(_) => plan.setup_of(spec)?,
+                        None => std::borrow::Cow::Borrowed(
+                            setups[spec.variant]
+                                .as_deref()
+                                .expect("a setup for every variant run"),
+                        ),
+                    };
                     let start = taken.unwrap_or_else(|| {
                         shared[slot]
                             .clone()
