@@ -8,14 +8,44 @@
 #      the ceiling on as many threads, and the ratio is of the fastest of each: the machine's speed drifts over
 #      minutes, so the ceiling is measured beside the run it is compared with; and the national replicate on
 #      1 thread once more, each run started after 10 s of idle (the "idle s" column), when its memory is cold;
-#   3. with --main-job, the main job's wall time and peak RSS (about a minute).
-# Usage: bash scripts/bench.sh [--main-job]
+#   3. with --main-job, the main job's wall time and peak RSS (about a minute);
+#   4. with --sweep N, the wall time and peak RSS of a batch of N + 1 variants (the baseline and a grid
+#      of N budgets of the community track, scale 0.01, 2016-2017, 1 replicate): what a batch of many
+#      variants holds beside its runs (experiment::batch::SETUP_MEMORY). Only this part runs.
+# Usage: bash scripts/bench.sh [--main-job | --sweep N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet --bin hjemsim --example bare_sweep
 bin=target/release/hjemsim
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+
+if [[ "${1:-}" == "--sweep" ]]; then
+  n=${2:?--sweep takes the number of grid points}
+  values=$(python3 -c "print(', '.join(str(25_000_000 + 100_000 * k) for k in range($n)))")
+  cat >"$out/sweep.toml" <<EOF2
+name = "sweep"
+baseline = "$PWD/scenarios/baseline.toml"
+replicates = 1
+seed = 5
+
+[[sweeps]]
+scenario = "$PWD/scenarios/tracks/community.toml"
+design = "grid"
+axes = { "budget.annual_dkk" = [$values] }
+
+[set]
+"run.scale" = 0.01
+"run.start" = "2016-01"
+"run.end" = "2017-12"
+"run.burn_in_months" = 24
+EOF2
+  /usr/bin/time -f '%e %M' -o "$out/time" "$bin" batch "$out/sweep.toml" --out "$out/sweep" \
+    --progress never >/dev/null
+  read -r wall rss_kb <"$out/time"
+  echo "sweep of $((n + 1)) variants: ${wall} s wall, $((rss_kb / 1024)) MB peak RSS"
+  exit 0
+fi
 
 # The memory lines of the first sweep (bytes a person in the model's columns).
 target/release/examples/bare_sweep 1 240

@@ -684,13 +684,14 @@ fn a_batchs_scenarios_share_one_population_synthesis_with_the_same_result() {
 
 /// A sweep of the baseline over `values` of the offer acceptance, 1 replicate at scale 0.001
 /// over the whole history (a setup of about 9 MB: its parameters change nearly every month).
-fn acceptance_sweep(dir: &Path, name: &str, values: &[f64]) -> PathBuf {
+/// `set` adds lines to the batch's `[set]`.
+fn acceptance_sweep(dir: &Path, name: &str, values: &[f64], set: &str) -> PathBuf {
     let file = dir.join(format!("{name}.toml"));
     let values: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
     std::fs::write(
         &file,
         format!(
-            "name = \"{name}\"\nbaseline = \"{base}\"\nreplicates = 1\nseed = 6\n\n[set]\n\"run.scale\" = 0.001\n\n[[sweeps]]\nscenario = \"{base}\"\ndesign = \"grid\"\naxes = {{ \"allocation.offer_acceptance\" = [{}] }}\n",
+            "name = \"{name}\"\nbaseline = \"{base}\"\nreplicates = 1\nseed = 6\n\n[set]\n\"run.scale\" = 0.001\n{set}\n[[sweeps]]\nscenario = \"{base}\"\ndesign = \"grid\"\naxes = {{ \"allocation.offer_acceptance\" = [{}] }}\n",
             values.join(", "),
             base = scenario("baseline.toml").display()
         ),
@@ -699,15 +700,21 @@ fn acceptance_sweep(dir: &Path, name: &str, values: &[f64]) -> PathBuf {
     file
 }
 
+/// Enough points of [`acceptance_sweep`] that their setups do not fit in `SETUP_MEMORY`.
+fn too_many_points(dir: &Path) -> Vec<f64> {
+    use hjemsim::experiment::batch::{SETUP_MEMORY, plan};
+    let one = plan(&acceptance_sweep(dir, "one", &[0.5], "")).unwrap();
+    let points = (SETUP_MEMORY / one.prepared[0].bytes) as usize + 2;
+    (0..points).map(|k| 0.5 + 0.005 * k as f64).collect()
+}
+
 #[test]
 fn a_sweep_too_large_to_keep_its_setups_gives_the_runs_it_gives_keeping_them() {
-    use hjemsim::experiment::batch::{SETUP_MEMORY, plan};
+    use hjemsim::experiment::batch::plan;
     let tmp = tempfile::tempdir().unwrap();
-    // Enough points that their setups do not fit in SETUP_MEMORY together.
-    let one = plan(&acceptance_sweep(tmp.path(), "one", &[0.5])).unwrap();
-    let points = (SETUP_MEMORY / one.prepared[0].bytes) as usize + 2;
-    let values: Vec<f64> = (0..points).map(|k| 0.5 + 0.005 * k as f64).collect();
-    let large = acceptance_sweep(tmp.path(), "large", &values);
+    let values = too_many_points(tmp.path());
+    let points = values.len();
+    let large = acceptance_sweep(tmp.path(), "large", &values, "");
     let kept = plan(&large).unwrap();
     assert!(!kept.keeps_every_setup(), "{points} points all kept");
     assert!(
@@ -715,7 +722,7 @@ fn a_sweep_too_large_to_keep_its_setups_gives_the_runs_it_gives_keeping_them() {
         "the baseline's setup is always kept"
     );
     // Two of its points in a batch that keeps its setups.
-    let small = acceptance_sweep(tmp.path(), "small", &[values[1], values[points - 1]]);
+    let small = acceptance_sweep(tmp.path(), "small", &[values[1], values[points - 1]], "");
     assert!(plan(&small).unwrap().keeps_every_setup());
     ok(batch(&large, tmp.path(), &["--threads", "2"]));
     ok(batch(&small, tmp.path(), &["--threads", "2"]));
@@ -749,4 +756,40 @@ fn a_sweep_too_large_to_keep_its_setups_gives_the_runs_it_gives_keeping_them() {
             );
         }
     }
+}
+
+#[test]
+fn a_setup_made_again_from_a_changed_municipality_table_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let table = tmp.path().join("municipalities.csv");
+    std::fs::copy(scenario("data/municipalities.csv"), &table).unwrap();
+    let values = too_many_points(tmp.path());
+    let file = acceptance_sweep(
+        tmp.path(),
+        "large",
+        &values,
+        &format!("\"data.municipalities\" = \"{}\"", table.display()),
+    );
+    let plan = hjemsim::experiment::batch::plan(&file).unwrap();
+    assert!(!plan.keeps_every_setup());
+    assert!(plan.setup(1).is_ok(), "made again from an unchanged table");
+    // The table changes while the batch runs: one more young person in its first municipality.
+    let text = std::fs::read_to_string(&table).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let column = header
+        .iter()
+        .position(|h| *h == "population_18_29")
+        .unwrap();
+    let mut first: Vec<String> = lines[1].split(',').map(String::from).collect();
+    first[column] = (first[column].parse::<u64>().unwrap() + 1).to_string();
+    lines[1] = first.join(",");
+    std::fs::write(&table, lines.join("\n") + "\n").unwrap();
+    let error = plan
+        .setup(1)
+        .expect_err("a changed table is refused")
+        .to_string();
+    assert!(error.contains("changed since the batch"), "{error}");
+    // The baseline's setup is kept, so it is not made again.
+    assert!(plan.setup(0).is_ok());
 }

@@ -151,7 +151,8 @@ pub const SETUP_MEMORY: u64 = 256 << 20;
 /// others a group of variants at a time ([`Plan::setup`]). Preparing is a pure function of the
 /// files, so either way a run gets the same setup and gives the same bytes.
 pub struct Prepared {
-    pub scenario: crate::scenario::Scenario,
+    /// The scenario as loaded (what its setup is made from again).
+    resolved: crate::scenario::Resolved,
     pub run: crate::model::RunSpec,
     /// What population synthesis reads (so runs can share one without the setup).
     pub synthesis: SynthesisInputs,
@@ -163,20 +164,25 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    fn of(setup: Setup) -> Prepared {
+    fn of(resolved: crate::scenario::Resolved, setup: Setup) -> Prepared {
         let people: f64 = setup
             .municipalities
             .iter()
             .map(|m| m.population_18_29 as f64)
             .sum();
         Prepared {
-            scenario: setup.scenario.clone(),
+            resolved,
             run: setup.run,
             synthesis: setup.synthesis_inputs(),
             agent_months: people * setup.run.scale * setup.params.months() as f64,
             bytes: setup.approximate_bytes(),
             setup: Some(setup),
         }
+    }
+
+    /// The variant's resolved scenario.
+    pub fn scenario(&self) -> &crate::scenario::Scenario {
+        &self.resolved.scenario
     }
 
     /// Whether the plan keeps this variant's setup.
@@ -186,21 +192,23 @@ impl Prepared {
 }
 
 impl Plan {
-    /// A variant's setup: the one kept, or prepared now. Preparing again fails if the variant's
-    /// files changed since the plan was made (its digest then differs from its runs' ids').
+    /// A variant's setup: the one kept, or made now from the scenario the plan loaded. Making it
+    /// again fails if the municipality table changed since the plan was made (the setup's digest
+    /// then differs from its runs' ids').
     pub fn setup(&self, variant: usize) -> Result<Cow<'_, Setup>, Error> {
-        if let Some(setup) = &self.prepared[variant].setup {
+        let prepared = &self.prepared[variant];
+        if let Some(setup) = &prepared.setup {
             return Ok(Cow::Borrowed(setup));
         }
-        let v = &self.variants[variant];
-        let setup = prepare(&v.path, &v.sets)?.1;
+        let setup = crate::prepare::setup_of(&prepared.resolved)?;
         if scenario_digest(&setup) != self.digests[variant] {
+            let table = &prepared.resolved.municipalities_path;
             return Err(invalid(
-                &v.path,
+                table,
                 "",
                 format!(
-                    "`{}` changed since the batch was planned; allowed: files left as they are while a batch runs (rerun with --resume to keep the finished runs)",
-                    v.label
+                    "changed since the batch `{}` was planned; allowed: files left as they are while a batch runs (rerun with --resume to keep the finished runs)",
+                    self.file.name
                 ),
                 None,
             ));
@@ -598,14 +606,14 @@ pub fn plan_variants(
             part.par_iter().map(|v| prepare(&v.path, &v.sets)).collect();
         for (v, p) in part.iter_mut().zip(setups) {
             let (resolved, setup) = p?;
-            sources.push(resolved.files);
+            sources.push(resolved.files.clone());
             v.label = if v.label.is_empty() {
                 setup.scenario.name.clone()
             } else {
                 format!("{}[{}]", setup.scenario.name, v.label)
             };
             digests.push(scenario_digest(&setup));
-            let p = Prepared::of(setup);
+            let p = Prepared::of(resolved, setup);
             held += p.bytes;
             prepared.push(p);
             // Past the budget: from now on only the baseline's setup is kept.
@@ -659,7 +667,7 @@ pub fn plan_variants(
                 Some(&i) => i,
                 None => {
                     let v = &variants[run.variant];
-                    let base = &prepared[run.variant].scenario;
+                    let base = prepared[run.variant].scenario();
                     let mut sets = v.sets.clone();
                     for (key, value) in posterior.keys.iter().zip(&posterior.draws[draw].2) {
                         let kind = crate::scenario::timeline::kind_of(base, key).map_err(|m| {

@@ -227,7 +227,7 @@ pub fn write_tables(plan: &Plan, dir: &Path, runtime: BatchRuntime) -> Result<()
         .map(|(v, x)| {
             (
                 x.label.as_str(),
-                &plan.prepared[v].scenario,
+                plan.prepared[v].scenario(),
                 plan.sources[v].as_slice(),
             )
         })
@@ -283,7 +283,7 @@ pub fn write_tables(plan: &Plan, dir: &Path, runtime: BatchRuntime) -> Result<()
         "batch_file": InputFile::of(&plan.path, plan.path.display().to_string())?,
         "scenarios": plan.variants.iter().zip(&plan.digests).zip(&plan.prepared).map(|((v, digest), prepared)| serde_json::json!({
             "label": v.label,
-            "description": prepared.scenario.description,
+            "description": prepared.scenario().description,
             "file": v.path.display().to_string(),
             "sets": v.sets,
             "digest": digest,

@@ -413,9 +413,9 @@ pub(crate) fn finish(plan: &Plan, dir: &Path, runtime: compare::BatchRuntime) ->
 ///
 /// When the plan keeps every variant's setup, all runs go together. Otherwise they go a group of
 /// variants at a time, as many as [`batch::SETUP_MEMORY`] holds setups of: a group's setups are
-/// prepared when it starts and dropped when it ends, so a sweep of many variants holds a group's
-/// setups, not all of them (each prepared twice, once by the plan; a replicate's population is
-/// synthesised once a group).
+/// made when it starts (from the scenarios the plan loaded: their levers again, not their files)
+/// and dropped when it ends, so a sweep of many variants holds a group's setups, not all of them
+/// (a replicate's population is synthesised once a group).
 pub(crate) fn run_all(
     pool: &rayon::ThreadPool,
     plan: &Plan,
