@@ -125,8 +125,6 @@ pub struct Plan {
     /// stretch of months (about 1.4 MB for the main job), so holding them all would make a
     /// batch's memory grow with its draws.
     pub draws: Vec<DrawSetup>,
-    /// Each variant's overlay chain, base first (where the report finds the notes beside values).
-    pub sources: Vec<Vec<PathBuf>>,
 }
 
 /// A scenario with one posterior draw of its parameters: the `--set`s that make it, and what
@@ -148,8 +146,9 @@ pub const SETUP_MEMORY: u64 = 256 << 20;
 /// A variant's setup as the plan keeps it. Every variant is prepared, and so validated, when the
 /// plan is made. The setup itself is kept when all the batch's setups together fit in
 /// [`SETUP_MEMORY`]; otherwise only the first variant's (the baseline) is, and runs prepare the
-/// others a group of variants at a time ([`Plan::setup`]). Preparing is a pure function of the
-/// files, so either way a run gets the same setup and gives the same bytes.
+/// others a group of variants at a time ([`Plan::setup`]). A setup is a pure function of the
+/// scenario the plan loaded and the municipality table, so either way a run gets the same setup
+/// and gives the same bytes.
 pub struct Prepared {
     /// The scenario as loaded (what its setup is made from again).
     resolved: crate::scenario::Resolved,
@@ -183,6 +182,11 @@ impl Prepared {
     /// The variant's resolved scenario.
     pub fn scenario(&self) -> &crate::scenario::Scenario {
         &self.resolved.scenario
+    }
+
+    /// The variant's overlay chain, base first (where the report finds the notes beside values).
+    pub fn files(&self) -> &[PathBuf] {
+        &self.resolved.files
     }
 
     /// Whether the plan keeps this variant's setup.
@@ -594,7 +598,6 @@ pub fn plan_variants(
     mut variants: Vec<Variant>,
 ) -> Result<Plan, Error> {
     let mut prepared: Vec<Prepared> = Vec::with_capacity(variants.len());
-    let mut sources = Vec::with_capacity(variants.len());
     let mut digests: Vec<String> = Vec::with_capacity(variants.len());
     // Each scenario prepared on its own (on the caller's pool), a few at a time so that setups
     // the plan does not keep are never all held at once; the first error in the batch's order
@@ -606,7 +609,6 @@ pub fn plan_variants(
             part.par_iter().map(|v| prepare(&v.path, &v.sets)).collect();
         for (v, p) in part.iter_mut().zip(setups) {
             let (resolved, setup) = p?;
-            sources.push(resolved.files.clone());
             v.label = if v.label.is_empty() {
                 setup.scenario.name.clone()
             } else {
@@ -706,7 +708,6 @@ pub fn plan_variants(
         digests,
         runs,
         draws,
-        sources,
     })
 }
 

@@ -228,7 +228,7 @@ pub fn write_tables(plan: &Plan, dir: &Path, runtime: BatchRuntime) -> Result<()
             (
                 x.label.as_str(),
                 plan.prepared[v].scenario(),
-                plan.sources[v].as_slice(),
+                plan.prepared[v].files(),
             )
         })
         .collect();

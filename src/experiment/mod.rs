@@ -18,6 +18,7 @@ pub(crate) mod files;
 pub mod sensitivity;
 pub mod shard;
 
+use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -28,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{ReplicateResult, run_replicate_from};
 use crate::error::Error;
 use crate::metrics::{MonthCounts, replicate_summary};
-use crate::model::{StartingPopulation, SynthesisInputs};
+use crate::model::{Setup, StartingPopulation, SynthesisInputs};
 use crate::output::manifest::git_revision;
 use crate::output::{OutputError, scaled};
 use crate::prepare::Progress;
@@ -123,7 +124,7 @@ fn write_run(
     runs_dir: &Path,
     plan: &Plan,
     spec: &RunSpec,
-    setup: &crate::model::Setup,
+    setup: &Setup,
     r: &ReplicateResult,
 ) -> Result<(), OutputError> {
     let scale = setup.run.scale;
@@ -204,7 +205,7 @@ fn write_run(
 
 /// The metrics a run of `setup` writes to `metrics.csv` (and so to `summary.csv`), known before
 /// anything runs: the names of a replicate of zero counts over the reported months.
-pub fn metric_names(setup: &crate::model::Setup) -> Vec<String> {
+pub fn metric_names(setup: &Setup) -> Vec<String> {
     let p = &setup.params;
     let months = (0..=(p.end.0 - p.report_start.0))
         .map(|k| {
@@ -436,18 +437,22 @@ pub(crate) fn run_all(
     variants.sort_unstable();
     variants.dedup();
     for these in variants.chunks(group) {
-        let setups: Vec<Option<std::borrow::Cow<'_, crate::model::Setup>>> =
-            pool.install(|| {
-                (0..plan.variants.len())
-                    .into_par_iter()
-                    .map(|v| these.contains(&v).then(|| plan.setup(v)).transpose())
-                    .collect::<Result<_, Error>>()
-            })?;
         let mine: Vec<&RunSpec> = todo
             .iter()
             .filter(|r| these.contains(&r.variant))
             .copied()
             .collect();
+        // Runs with a posterior draw make their own setup: their variant's is not needed.
+        let needed = |v: usize| {
+            mine.iter()
+                .any(|r| r.variant == v && r.draw_setup.is_none())
+        };
+        let setups: Vec<Option<Cow<'_, Setup>>> = pool.install(|| {
+            (0..plan.variants.len())
+                .into_par_iter()
+                .map(|v| needed(v).then(|| plan.setup(v)).transpose())
+                .collect::<Result<_, Error>>()
+        })?;
         run_group(pool, plan, &setups, runs_dir, &mine, bar)?;
     }
     Ok(())
@@ -462,7 +467,7 @@ pub(crate) fn run_all(
 fn run_group(
     pool: &rayon::ThreadPool,
     plan: &Plan,
-    setups: &[Option<std::borrow::Cow<'_, crate::model::Setup>>],
+    setups: &[Option<Cow<'_, Setup>>],
     runs_dir: &Path,
     todo: &[&RunSpec],
     bar: &indicatif::ProgressBar,
@@ -550,7 +555,7 @@ fn run_group(
                 .map(|((spec, taken), &slot)| {
                     let setup = match spec.draw_setup {
                         Some(_) => plan.setup_of(spec)?,
-                        None => std::borrow::Cow::Borrowed(
+                        None => Cow::Borrowed(
                             setups[spec.variant]
                                 .as_deref()
                                 .expect("a setup for every variant run"),
