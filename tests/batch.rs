@@ -793,3 +793,41 @@ fn a_setup_made_again_from_a_changed_municipality_table_is_refused() {
     // The baseline's setup is kept, so it is not made again.
     assert!(plan.setup(0).is_ok());
 }
+
+#[test]
+fn a_sweep_of_many_variants_holds_a_groups_setups_not_all_of_them() {
+    use hjemsim::experiment::batch::SETUP_MEMORY;
+    let tmp = tempfile::tempdir().unwrap();
+    // Three times as many points as fit: holding every setup would add three budgets.
+    let fit = too_many_points(tmp.path()).len() - 2;
+    let values: Vec<f64> = (0..3 * fit).map(|k| 0.3 + 0.002 * k as f64).collect();
+    let peak = |name: &str, values: &[f64]| {
+        let file = acceptance_sweep(tmp.path(), name, values, "");
+        ok(batch(&file, tmp.path(), &["--threads", "2"]));
+        let m: serde_json::Value =
+            serde_json::from_slice(&read(&tmp.path().join(name).join("manifest.json"))).unwrap();
+        m["runtime"]["peak_rss_kb"]
+            .as_u64()
+            .expect("peak RSS reported")
+            * 1024
+    };
+    let one = peak("one-point", &values[..1]);
+    let many = peak("many-points", &values);
+    // A group's setups take at most SETUP_MEMORY by their estimate, and commit at most 1.5 times
+    // it (tests/setup_memory.rs); the runs themselves add what one variant's batch holds.
+    let bound = one + SETUP_MEMORY * 3 / 2;
+    eprintln!(
+        "peak RSS: 1 point {} MB, {} points {} MB; bound {} MB",
+        one >> 20,
+        values.len(),
+        many >> 20,
+        bound >> 20
+    );
+    assert!(
+        many < bound,
+        "{} points peaked at {} MB, over one point's {} MB and one budget's setups",
+        values.len(),
+        many >> 20,
+        one >> 20
+    );
+}
