@@ -159,6 +159,10 @@ pub struct Prepared {
     pub agent_months: f64,
     /// [`Setup::approximate_bytes`].
     pub bytes: u64,
+    /// Municipality x lever pairs the budget pays for in the first month: lines of a run's
+    /// `costs.csv` a month (for `hjemsim estimate`, which would otherwise make dropped setups
+    /// again for it).
+    pub budget_lines: usize,
     setup: Option<Setup>,
 }
 
@@ -175,6 +179,12 @@ impl Prepared {
             synthesis: setup.synthesis_inputs(),
             agent_months: people * setup.run.scale * setup.params.months() as f64,
             bytes: setup.approximate_bytes(),
+            budget_lines: setup.levers[0]
+                .budget_by_lever
+                .iter()
+                .flatten()
+                .filter(|&&v| v > 0)
+                .count(),
             setup: Some(setup),
         }
     }

@@ -108,21 +108,11 @@ pub fn estimate(path: &Path, threads: usize, pilot_months: i32) -> Result<Estima
     // rollout batch); municipalities.csv: ~30 bytes a municipality.
     let municipalities = setup.municipalities.len() as u64;
     // A budget adds a line per municipality and lever it pays for, every month.
-    let budget_lines = (0..plan.variants.len())
-        .map(|v| {
-            Ok(plan.setup(v)?.levers[0]
-                .budget_by_lever
-                .iter()
-                .flatten()
-                .filter(|&&v| v > 0)
-                .count() as f64)
-        })
-        .collect::<Result<Vec<f64>, Error>>()?;
     let books: u64 = plan
         .runs
         .iter()
         .map(|r| {
-            let budget_lines = budget_lines[r.variant];
+            let budget_lines = plan.prepared[r.variant].budget_lines as f64;
             (reported as f64 * (cost_lines_per_month + budget_lines) * 48.0) as u64
                 + municipalities * 30
         })
