@@ -313,11 +313,15 @@ fn rollout_problems(c: &mut Checker, s: &Scenario) {
 fn declared_ranges(c: &mut Checker, s: &Scenario) {
     let value = serde_json::to_value(s).expect("a scenario serializes to JSON");
     let root = super::schema();
-    walk(c, root, root, &value, "");
+    walk(c, root, root, &value, &mut String::new());
 }
 
-fn walk(c: &mut Checker, root: &Value, schema: &Value, value: &Value, key: &str) {
+/// Checks `value` against `schema`; `key` is its path, extended in place for each field and
+/// item and restored after (a scenario is checked at every point of every dated change, and a
+/// new string per field was a fifth of loading the baseline).
+fn walk(c: &mut Checker, root: &Value, schema: &Value, value: &Value, key: &mut String) {
     let schema = resolve(root, schema, value);
+    let len = key.len();
     match value {
         Value::Object(fields) => {
             for (name, v) in fields {
@@ -326,19 +330,22 @@ fn walk(c: &mut Checker, root: &Value, schema: &Value, value: &Value, key: &str)
                     .and_then(|p| p.get(name))
                     .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()));
                 if let Some(field) = field {
-                    let key = if key.is_empty() {
-                        name.clone()
-                    } else {
-                        format!("{key}.{name}")
-                    };
-                    walk(c, root, field, v, &key);
+                    if len > 0 {
+                        key.push('.');
+                    }
+                    key.push_str(name);
+                    walk(c, root, field, v, key);
+                    key.truncate(len);
                 }
             }
         }
         Value::Array(items) => {
             if let Some(item) = schema.get("items") {
                 for (i, v) in items.iter().enumerate() {
-                    walk(c, root, item, v, &format!("{key}[{i}]"));
+                    use std::fmt::Write;
+                    write!(key, "[{i}]").expect("writing to a String");
+                    walk(c, root, item, v, key);
+                    key.truncate(len);
                 }
             }
         }
@@ -351,13 +358,13 @@ fn walk(c: &mut Checker, root: &Value, schema: &Value, value: &Value, key: &str)
                 && bound("exclusiveMaximum").is_none_or(|hi| v < hi);
             if !inside {
                 c.fail(
-                    key,
+                    key.as_str(),
                     format!("{} is out of range; allowed: {}", shown(n), allowed(schema)),
                 );
             }
         }
         Value::Null if is_number(schema) && !allows_null(schema) => c.fail(
-            key,
+            key.as_str(),
             format!("is not a finite number; allowed: {}", allowed(schema)),
         ),
         _ => {}
