@@ -831,3 +831,42 @@ fn a_sweep_of_many_variants_holds_a_groups_setups_not_all_of_them() {
         one >> 20
     );
 }
+
+#[test]
+fn a_shard_starting_late_leaves_the_other_shards_runs_being_written() {
+    use hjemsim::experiment::shard::Shard;
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = hjemsim::experiment::batch::plan(&small()).unwrap();
+    let (first, second) = (
+        Shard::parse("0/2", |_| None).unwrap(),
+        Shard::parse("1/2", |_| None).unwrap(),
+    );
+    let of = |s: Shard| {
+        plan.runs
+            .iter()
+            .find(|r| s.owns(&r.id))
+            .expect("each shard owns a run")
+            .id
+            .clone()
+    };
+    // Shard 1/2 is writing one of its runs (its staging folder, as `output::Staging` names it),
+    // and shard 0/2 left one of its own half-written when it was killed.
+    let runs = tmp.path().join("tracks-small/runs");
+    std::fs::create_dir_all(&runs).unwrap();
+    let writing = runs.join(format!(".tmp-{}-4242", of(second)));
+    let left = runs.join(format!(".tmp-{}-4141", of(first)));
+    for d in [&writing, &left] {
+        std::fs::create_dir(d).unwrap();
+        std::fs::write(d.join("metrics.csv"), "partial").unwrap();
+    }
+    ok(batch(
+        &small(),
+        tmp.path(),
+        &["--shard", "0/2", "--threads", "2"],
+    ));
+    assert!(
+        writing.join("metrics.csv").exists(),
+        "shard 0/2 cleared a run shard 1/2 was writing"
+    );
+    assert!(!left.exists(), "shard 0/2 kept its own half-written run");
+}

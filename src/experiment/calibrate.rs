@@ -514,7 +514,7 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<CalibrationReport, Error> {
     let runs_dir = dir.join("runs");
     let io = |what: String| move |e: std::io::Error| Error::Output(OutputError::new(what, e));
     // Shards share the folder: none of them clears it.
-    super::prepare_runs_dir(&runs_dir, opts.resume || opts.shard.is_some())?;
+    super::prepare_runs_dir(&runs_dir, opts.resume, opts.shard)?;
     let pool = crate::prepare::thread_pool(opts.threads)?;
     let n = f.abc.particles as usize;
     let kept_n = (f.abc.alpha * n as f64).floor() as usize;

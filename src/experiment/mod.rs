@@ -294,18 +294,7 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport, Error> {
     let started = Instant::now();
     let dir = opts.out.join(&plan.file.name);
     let runs_dir = dir.join("runs");
-    // A shard may share its folder with other shards: it never clears their runs.
-    if !opts.resume && opts.shard.is_none() && runs_dir.exists() {
-        fs::remove_dir_all(&runs_dir).map_err(io(format!("clearing {}", runs_dir.display())))?;
-    }
-    fs::create_dir_all(&runs_dir).map_err(io(format!("creating {}", runs_dir.display())))?;
-    // Half-written runs of an interrupted batch are never counted: clear them.
-    for entry in fs::read_dir(&runs_dir).map_err(io(format!("reading {}", runs_dir.display())))? {
-        let entry = entry.map_err(io(format!("reading {}", runs_dir.display())))?;
-        if entry.file_name().to_string_lossy().starts_with(".tmp-") {
-            let _ = fs::remove_dir_all(entry.path());
-        }
-    }
+    prepare_runs_dir(&runs_dir, opts.resume, opts.shard)?;
     let threads = pool.current_num_threads();
     // --precision adds replicates in steps of the file's own count.
     let step = plan.file.replicates;
@@ -651,15 +640,28 @@ pub(crate) fn run_points(
     Ok(out)
 }
 
-/// Creates `runs_dir` (cleared first unless resuming) and removes half-written runs.
-pub(crate) fn prepare_runs_dir(runs_dir: &Path, resume: bool) -> Result<(), OutputError> {
-    if !resume && runs_dir.exists() {
+/// Makes a runs folder ready: cleared unless `resume` or `shard` (shards share their folder and
+/// never clear each other's runs), created, and the half-written runs of an interrupted start
+/// (`.tmp-<run id>-<pid>` folders, never read) cleared. A shard clears only those of the runs it
+/// owns: another shard may be writing its own into the same folder right now (the tasks of a
+/// Slurm array start at different times), and a later shard clearing them made that shard fail.
+pub(crate) fn prepare_runs_dir(
+    runs_dir: &Path,
+    resume: bool,
+    shard: Option<shard::Shard>,
+) -> Result<(), OutputError> {
+    if !resume && shard.is_none() && runs_dir.exists() {
         fs::remove_dir_all(runs_dir).map_err(io(format!("clearing {}", runs_dir.display())))?;
     }
     fs::create_dir_all(runs_dir).map_err(io(format!("creating {}", runs_dir.display())))?;
     for entry in fs::read_dir(runs_dir).map_err(io(format!("reading {}", runs_dir.display())))? {
         let entry = entry.map_err(io(format!("reading {}", runs_dir.display())))?;
-        if entry.file_name().to_string_lossy().starts_with(".tmp-") {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(staged) = name.strip_prefix(".tmp-") else {
+            continue;
+        };
+        let run = staged.split_once('-').map_or(staged, |(id, _)| id);
+        if shard.is_none_or(|s| s.owns(run)) {
             let _ = fs::remove_dir_all(entry.path());
         }
     }

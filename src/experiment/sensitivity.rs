@@ -269,7 +269,7 @@ pub fn sensitivity(opts: &SensitivityOptions) -> Result<SensitivityReport, Error
     }
     let dir = opts.out.join(&spec.name);
     let runs_dir = dir.join("runs");
-    super::prepare_runs_dir(&runs_dir, opts.resume || opts.shard.is_some())?;
+    super::prepare_runs_dir(&runs_dir, opts.resume, opts.shard)?;
     let pool = crate::prepare::thread_pool(opts.threads)?;
     let batch = BatchFile {
         name: spec.name.clone(),
