@@ -318,7 +318,8 @@ fn declared_ranges(c: &mut Checker, s: &Scenario) {
 
 /// Checks `value` against `schema`; `key` is its path, extended in place for each field and
 /// item and restored after (a scenario is checked at every point of every dated change, and a
-/// new string per field was a fifth of loading the baseline).
+/// new string per field was a sixth of loading one: callgrind, 20 loads of the community track,
+/// 1,963 M instructions with it, 1,638 M without).
 fn walk(c: &mut Checker, root: &Value, schema: &Value, value: &Value, key: &mut String) {
     let schema = resolve(root, schema, value);
     let len = key.len();
