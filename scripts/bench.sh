@@ -11,8 +11,12 @@
 #   3. with --main-job, the main job's wall time and peak RSS (about a minute);
 #   4. with --sweep N, the wall time and peak RSS of a batch of N + 1 variants (the baseline and a grid
 #      of N budgets of the community track, scale 0.01, 2016-2017, 1 replicate): what a batch of many
-#      variants holds beside its runs (experiment::batch::SETUP_MEMORY). Only this part runs.
-# Usage: bash scripts/bench.sh [--main-job | --sweep N]
+#      variants holds beside its runs (experiment::batch::SETUP_MEMORY). Only this part runs;
+#   5. with --replicates, whether the cost is linear in replicates and what a second thread gives:
+#      the national baseline with 1, 2, 4 and 8 replicates on 1 and 2 threads (the fastest of three
+#      runs each, the counts alternated), its wall time a replicate against the 8-replicate run's
+#      on as many threads, and the 2-thread speed-up. Only this part runs (about 2 minutes).
+# Usage: bash scripts/bench.sh [--main-job | --sweep N | --replicates]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet --bin hjemsim --example bare_sweep
@@ -44,6 +48,33 @@ EOF2
     --progress never >/dev/null
   read -r wall rss_kb <"$out/time"
   echo "sweep of $((n + 1)) variants: ${wall} s wall, $((rss_kb / 1024)) MB peak RSS"
+  exit 0
+fi
+
+if [[ "${1:-}" == "--replicates" ]]; then
+  declare -A best
+  for _ in 1 2 3; do
+    for t in 1 2; do
+      for r in 1 2 4 8; do
+        /usr/bin/time -f '%e' -o "$out/time" "$bin" run scenarios/baseline.toml --replicates "$r" \
+          --threads "$t" --out "$out/r$r-t$t" --progress never >/dev/null
+        w=$(<"$out/time")
+        key="$t:$r"
+        if [[ -z "${best[$key]:-}" ]] || awk -v a="$w" -v b="${best[$key]}" 'BEGIN { exit !(a < b) }'; then
+          best[$key]=$w
+        fi
+      done
+    done
+  done
+  printf '%-8s %-11s %7s %14s %18s %22s\n' threads replicates "wall s" "s a replicate" "of 8 replicates'" \
+    "speed-up on 2 threads"
+  for t in 1 2; do
+    for r in 1 2 4 8; do
+      awk -v t="$t" -v r="$r" -v w="${best[$t:$r]}" -v w8="${best[$t:8]}" -v w1="${best[1:$r]}" 'BEGIN {
+        up = (t == 2) ? sprintf("%.2f", w1 / w) : ""
+        printf "%-8s %-11s %7.2f %14.3f %18.2f %22s\n", t, r, w, w / r, (w / r) / (w8 / 8), up }'
+    done
+  done
   exit 0
 fi
 
