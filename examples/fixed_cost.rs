@@ -7,10 +7,12 @@
 //! agent-month. The last column is issue 11's linearity measure: each scale's agent-months a
 //! second as a share of the largest scale's (the target is at least 0.8 from scale 0.01 to 1).
 //!
-//! `cargo run --release --example fixed_cost -- [SCALE...]` (default 0.001 0.01 0.1 1). Each
-//! scale steps about the same number of agent-months (4 / SCALE replicates), so each takes a few
-//! seconds, and all the months after the burn-in count, where the step bench samples a few: on a
-//! machine whose speed moves from process to process, these are the steadier figures.
+//! `cargo run --release --example fixed_cost -- [--replicates N] [SCALE...]` (default 0.001 0.01
+//! 0.1 1). Each scale steps about the same number of agent-months (4 / SCALE replicates, or N),
+//! so each takes a few seconds, and all the months after the burn-in count, where the step bench
+//! samples a few: on a machine whose speed moves from process to process, these are the steadier
+//! figures. Each scale also prints, to standard error, every month it stepped, burn-in included:
+//! `scripts/fixed_instructions.sh` divides callgrind's count of `Model::step` by them.
 
 use std::time::Instant;
 
@@ -18,8 +20,18 @@ use hjemsim::model::Model;
 
 fn main() {
     hjemsim::memory::keep_freed_memory();
-    let scales: Vec<f64> = std::env::args()
-        .skip(1)
+    let mut args = std::env::args().skip(1).peekable();
+    let replicates_given: Option<u32> = if args.peek().map(String::as_str) == Some("--replicates") {
+        args.next();
+        Some(
+            args.next()
+                .and_then(|n| n.parse().ok())
+                .expect("--replicates takes a whole number"),
+        )
+    } else {
+        None
+    };
+    let scales: Vec<f64> = args
         .map(|a| a.parse().expect("SCALE is a number"))
         .collect();
     let scales = if scales.is_empty() {
@@ -40,12 +52,16 @@ fn main() {
     for &scale in &scales {
         let (_, setup) = hjemsim::commands::prepare(&path, &[format!("run.scale={scale}")])
             .expect("the baseline loads");
-        let replicates = (4.0 / scale).round().max(1.0) as u32;
+        let replicates = replicates_given.unwrap_or((4.0 / scale).round().max(1.0) as u32);
         let (mut agent_months, mut municipality_months, mut seconds) = (0u64, 0u64, 0.0);
+        // Every step, the burn-in's included: what a count of `Model::step` covers.
+        let (mut all_agent_months, mut all_municipality_months) = (0u64, 0u64);
         pool.install(|| {
             for replicate in 0..replicates {
                 let mut model = Model::new(&setup, 1, replicate);
                 for _ in 0..setup.scenario.run.burn_in_months {
+                    all_agent_months += model.population();
+                    all_municipality_months += model.municipalities.len() as u64;
                     model.step();
                 }
                 let started = Instant::now();
@@ -57,6 +73,12 @@ fn main() {
                 seconds += started.elapsed().as_secs_f64();
             }
         });
+        all_agent_months += agent_months;
+        all_municipality_months += municipality_months;
+        eprintln!(
+            "stepped at scale {scale}: {all_municipality_months} municipality-months, \
+             {all_agent_months} agent-months (burn-in included)"
+        );
         let people = agent_months as f64 / municipality_months as f64;
         let ns = seconds * 1e9 / municipality_months as f64;
         points.push((scale, replicates, people, ns));
