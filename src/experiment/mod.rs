@@ -428,18 +428,19 @@ pub(crate) fn run_all(
     for these in variants.chunks(group) {
         let mine: Vec<&RunSpec> = todo
             .iter()
-            .filter(|r| these.contains(&r.variant))
+            .filter(|r| these.binary_search(&r.variant).is_ok())
             .copied()
             .collect();
         // Runs with a posterior draw make their own setup: their variant's is not needed.
-        let needed = |v: usize| {
-            mine.iter()
-                .any(|r| r.variant == v && r.draw_setup.is_none())
-        };
+        let mut needed = vec![false; plan.variants.len()];
+        for r in mine.iter().filter(|r| r.draw_setup.is_none()) {
+            needed[r.variant] = true;
+        }
         let setups: Vec<Option<Cow<'_, Setup>>> = pool.install(|| {
-            (0..plan.variants.len())
-                .into_par_iter()
-                .map(|v| needed(v).then(|| plan.setup(v)).transpose())
+            needed
+                .par_iter()
+                .enumerate()
+                .map(|(v, &needed)| needed.then(|| plan.setup(v)).transpose())
                 .collect::<Result<_, Error>>()
         })?;
         run_group(pool, plan, &setups, runs_dir, &mine, bar)?;
