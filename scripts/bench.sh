@@ -23,6 +23,8 @@ cargo build --release --quiet --bin hjemsim --example bare_sweep
 bin=target/release/hjemsim
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+# Whether the number $1 is below $2 (bash compares only integers).
+below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
 if [[ "${1:-}" == "--sweep" ]]; then
   n=${2:?--sweep takes the number of grid points}
@@ -60,7 +62,7 @@ if [[ "${1:-}" == "--replicates" ]]; then
           --threads "$t" --out "$out/r$r-t$t" --progress never >/dev/null
         w=$(<"$out/time")
         key="$t:$r"
-        if [[ -z "${best[$key]:-}" ]] || awk -v a="$w" -v b="${best[$key]}" 'BEGIN { exit !(a < b) }'; then
+        if [[ -z "${best[$key]:-}" ]] || below "$w" "${best[$key]}"; then
           best[$key]=$w
         fi
       done
@@ -102,12 +104,12 @@ for row in $rows; do
   best=0
   for _ in 1 2 3; do
     c=$(ceiling "$t")
-    if awk -v a="$c" -v b="$best" 'BEGIN { exit !(a > b) }'; then best=$c; fi
+    if below "$best" "$c"; then best=$c; fi
     sleep "$idle"
     /usr/bin/time -f '%e %M' -o "$out/time" "$bin" run scenarios/baseline.toml --replicates 1 \
       --threads "$t" --set "run.scale=$scale" --out "$dir" --progress never >/dev/null
     read -r w rss_kb <"$out/time"
-    if [[ -z "$wall" ]] || awk -v a="$w" -v b="$wall" 'BEGIN { exit !(a < b) }'; then wall=$w; fi
+    if [[ -z "$wall" ]] || below "$w" "$wall"; then wall=$w; fi
   done
   python3 - "$dir/baseline/manifest.json" "$wall" "$rss_kb" "$scale" "$t" "$best" "$idle" <<'EOF2'
 import json, sys
